@@ -1,0 +1,127 @@
+# pols - anonymous employee surveys on shared terminals.
+# Targets: all (default), test, demo, asan, asan-test, install, clean.
+# User CFLAGS/LDFLAGS are appended; PREFIX and DESTDIR are honoured; V=1 is verbose.
+
+PREFIX     ?= /usr/local
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+O          ?= build
+B          ?= bin
+
+PKGS        := libsodium sqlite3 libcjson
+DEP_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lsodium -lsqlite3 -lcjson)
+# Debian's libnng-dev ships only CMake config, no .pc file.
+NNG_LIBS    := $(shell $(PKG_CONFIG) --libs nng 2>/dev/null || echo -lnng)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+        -Wno-format-truncation
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
+              $(WARN) $(SANFLAGS) -MMD -MP -Icommon -Iserver -Iclient $(DEP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS        = $(NNG_LIBS) $(DEP_LIBS) -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+COMMON_SRC := $(wildcard common/*.c)
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+SERVER_SRC := $(filter-out server/polsd.c server/polsctl.c,$(wildcard server/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o)
+LIBPOLS    := $(O)/libpols.a
+PROGS      := $(B)/pols-kiosk $(B)/polsd $(B)/polsctl
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(O)/tests/%)
+
+.PHONY: all test demo asan asan-test install uninstall clean deps tests-build
+all: $(PROGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBPOLS): $(COMMON_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/libkiosk.a: $(CLIENT_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/libserver.a: $(SERVER_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(B)/pols-kiosk: $(O)/client/main.o $(O)/libkiosk.a $(LIBPOLS)
+	@mkdir -p $(B)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/polsd: $(O)/server/polsd.o $(O)/libserver.a $(LIBPOLS)
+	@mkdir -p $(B)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/polsctl: $(O)/server/polsctl.o $(O)/libserver.a $(LIBPOLS)
+	@mkdir -p $(B)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+$(O)/tests/%: $(O)/tests/tools/%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+
+# deps: install missing Debian packages (deploy/install-deps.sh decides).
+deps:
+	@deploy/install-deps.sh --if-missing
+
+test: deps
+	@$(MAKE) --no-print-directory tests-build
+	@POLS_BIN=$(abspath $(B)) POLS_TESTBIN=$(abspath $(O)/tests) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@POLS_BIN=$(abspath $(B)) deploy/demo.sh
+
+asan:
+	@$(MAKE) --no-print-directory O=build/asan B=build/asan/bin SANITIZE=1 tests-build
+
+asan-test: deps asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 POLS_BIN=$(abspath build/asan/bin) POLS_TESTBIN=$(abspath build/asan/tests) tests/run.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pols/forms
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 forms/*.json $(DESTDIR)$(PREFIX)/share/pols/forms/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,pols-kiosk polsd polsctl)
+	rm -rf $(DESTDIR)$(PREFIX)/share/pols
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,589 @@
+/*
+ * kiosk.c - see kiosk.h: enrollment, opening, forms, teams, submitting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agg.h"
+#include "formsig.h"
+#include "kiosk.h"
+#include "period.h"
+#include "store.h"
+#include "util.h"
+
+#define KIOSK_BUNDLE_MAX (8u * 1024 * 1024)
+#define KIOSK_KDF_CTX "pols-acc"
+
+const struct config_key kiosk_config_keys[] = {
+	{"sync_timeout", CONFIG_INT, 1, 3600, "10",
+	    "seconds 'pols-kiosk sync' keeps retrying before it gives up"},
+	{"request_timeout_ms", CONFIG_INT, 100, 60000, "2000",
+	    "milliseconds to wait for one reply from the server"},
+	{"log_level", CONFIG_STRING, 4, 5, "warn",
+	    "error, warn, info or debug"},
+};
+const size_t kiosk_config_nkeys =
+    sizeof kiosk_config_keys / sizeof kiosk_config_keys[0];
+
+static const char kiosk_schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
+    "CREATE TABLE teams(id TEXT PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE TABLE forms(id TEXT NOT NULL, version INTEGER NOT NULL,"
+    "  signed TEXT NOT NULL, PRIMARY KEY(id, version));"
+    "CREATE TABLE acc(row TEXT PRIMARY KEY, box BLOB NOT NULL);"
+    "CREATE TABLE batches(id TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
+    "  refused TEXT);"
+    "INSERT INTO meta(key, value) VALUES('schema', '1');";
+
+static int
+paths(const char *dir, const char *keydir, char *db, char *kd, size_t len)
+{
+	if (util_path(db, len, "%s/db/kiosk.db", dir) != 0)
+		return -1;
+	if (keydir != NULL)
+		return util_path(kd, len, "%s", keydir);
+	return util_path(kd, len, "%s/keys", dir);
+}
+
+/* Derive the two accumulator subkeys from the storage key. */
+static int
+derive(struct kiosk *k, const uint8_t *master)
+{
+	if ((k->acc_key = pcrypto_alloc_secret(PCRYPTO_AEAD_KEY)) == NULL ||
+	    (k->rowid_key = pcrypto_alloc_secret(32)) == NULL)
+		return -1;
+	crypto_kdf_derive_from_key(k->acc_key, PCRYPTO_AEAD_KEY, 1,
+	    KIOSK_KDF_CTX, master);
+	crypto_kdf_derive_from_key(k->rowid_key, 32, 2, KIOSK_KDF_CTX, master);
+	return 0;
+}
+
+static int
+enroll_store(sqlite3 *db, const cJSON *b, const uint8_t *spk,
+    char *err, size_t errlen)
+{
+	const cJSON *teams = cJSON_GetObjectItemCaseSensitive(b, "teams");
+	const cJSON *forms = cJSON_GetObjectItemCaseSensitive(b, "forms");
+	const cJSON *it;
+	sqlite3_stmt *st = NULL;
+	int rv = -1;
+
+	if (!cJSON_IsArray(teams) || cJSON_GetArraySize(teams) == 0 ||
+	    !cJSON_IsArray(forms)) {
+		snprintf(err, errlen, "bundle lists no teams or forms");
+		return -1;
+	}
+	if (store_prepare(db, "INSERT INTO teams(id, name) VALUES(?, ?)", &st,
+	    err, errlen) != 0)
+		return -1;
+	cJSON_ArrayForEach(it, teams) {
+		const char *id = wire_str(it, "id", 63);
+		const char *name = wire_str(it, "name", 255);
+		if (id == NULL || name == NULL) {
+			snprintf(err, errlen, "bundle: team without id or "
+			    "name");
+			goto out;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			snprintf(err, errlen, "bundle: team '%s': %s", id,
+			    sqlite3_errmsg(db));
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	if (store_prepare(db, "INSERT INTO forms(id, version, signed) "
+	    "VALUES(?, ?, ?)", &st, err, errlen) != 0)
+		return -1;
+	cJSON_ArrayForEach(it, forms) {
+		char *text = cJSON_PrintUnformatted(it);
+		struct form *f = NULL;
+		char e[ERRLEN];
+		int ok;
+
+		if (text == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (formsig_open(text, strlen(text), spk, &f, e,
+		    sizeof e) != 0) {
+			snprintf(err, errlen, "bundle: %s", e);
+			free(text);
+			goto out;
+		}
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, f->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, f->version);
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		form_free(f);
+		free(text);
+		if (!ok) {
+			snprintf(err, errlen, "bundle: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+	}
+	rv = 0;
+out:
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
+    char *err, size_t errlen)
+{
+	char dbp[4096], kd[4096], p[4096], *text = NULL;
+	size_t len;
+	cJSON *b = NULL;
+	const char *name, *url;
+	uint8_t spk[PCRYPTO_SIGN_PK], bpk[PCRYPTO_BOX_PK], token[32];
+	uint8_t tpk[PCRYPTO_SIGN_PK], *tsk = NULL, *storage = NULL;
+	sqlite3 *db = NULL;
+	int rv = -1;
+
+	if (paths(dir, keydir, dbp, kd, sizeof dbp) != 0) {
+		snprintf(err, errlen, "path too long: '%s'", dir);
+		return -1;
+	}
+	if (util_exists(dbp)) {
+		snprintf(err, errlen, "'%s' is already an enrolled terminal; "
+		    "refusing to overwrite it", dir);
+		return -1;
+	}
+	if (util_read_file(bundle, KIOSK_BUNDLE_MAX, &text, &len, err,
+	    errlen) != 0)
+		return -1;
+	if ((b = cJSON_ParseWithLength(text, len)) == NULL ||
+	    !cJSON_IsObject(b) ||
+	    !cJSON_IsNumber(cJSON_GetObjectItem(b, "pols_bundle"))) {
+		snprintf(err, errlen, "'%s' is not an enrollment bundle",
+		    bundle);
+		goto out;
+	}
+	name = wire_str(b, "terminal", WIRE_NAME_MAX);
+	url = wire_str(b, "server", 511);
+	if (name == NULL || url == NULL ||
+	    wire_bytes(b, "server_sign_pk", spk, sizeof spk) != 0 ||
+	    wire_bytes(b, "server_box_pk", bpk, sizeof bpk) != 0 ||
+	    wire_bytes(b, "token", token, sizeof token) != 0) {
+		snprintf(err, errlen, "'%s': bundle lacks terminal, server, "
+		    "keys or token", bundle);
+		goto out;
+	}
+	if (util_path(p, sizeof p, "%s/db", dir) != 0 ||
+	    util_mkdirs(p, 0700, err, errlen) != 0 ||
+	    util_mkdirs(kd, 0700, err, errlen) != 0)
+		goto out;
+	if ((tsk = pcrypto_alloc_secret(PCRYPTO_SIGN_SK)) == NULL ||
+	    (storage = pcrypto_alloc_secret(32)) == NULL) {
+		snprintf(err, errlen, "out of secure memory");
+		goto out;
+	}
+	crypto_sign_keypair(tpk, tsk);
+	crypto_kdf_keygen(storage);
+	if (util_path(p, sizeof p, "%s/terminal.sk", kd) != 0 ||
+	    pcrypto_key_write(p, tsk, PCRYPTO_SIGN_SK, 1, err, errlen) != 0 ||
+	    util_path(p, sizeof p, "%s/storage.key", kd) != 0 ||
+	    pcrypto_key_write(p, storage, 32, 1, err, errlen) != 0 ||
+	    util_path(p, sizeof p, "%s/enroll.token", kd) != 0 ||
+	    pcrypto_key_write(p, token, sizeof token, 1, err, errlen) != 0)
+		goto out;
+	if (store_open(dbp, 1, kiosk_schema, &db, err, errlen) != 0 ||
+	    store_begin(db, err, errlen) != 0)
+		goto out;
+	if (store_meta_set(db, "terminal", name, strlen(name)) != 0 ||
+	    store_meta_set(db, "server", url, strlen(url)) != 0 ||
+	    store_meta_set(db, "server_sign_pk", spk, sizeof spk) != 0 ||
+	    store_meta_set(db, "server_box_pk", bpk, sizeof bpk) != 0 ||
+	    enroll_store(db, b, spk, err, errlen) != 0) {
+		if (!err[0])
+			snprintf(err, errlen, "database: %s",
+			    sqlite3_errmsg(db));
+		store_rollback(db);
+		goto out;
+	}
+	if (store_commit(db, err, errlen) != 0)
+		goto out;
+	rv = 0;
+out:
+	if (rv != 0 && db != NULL) {
+		store_close(db);
+		db = NULL;
+		unlink(dbp); /* leave no half-enrolled terminal behind */
+	}
+	store_close(db);
+	pcrypto_free_secret(tsk);
+	pcrypto_free_secret(storage);
+	sodium_memzero(token, sizeof token);
+	cJSON_Delete(b);
+	if (text != NULL) {
+		sodium_memzero(text, len);
+		free(text);
+	}
+	return rv;
+}
+
+static int
+meta_fixed(sqlite3 *db, const char *key, void *out, size_t n)
+{
+	void *v;
+	size_t len;
+
+	if (store_meta_get(db, key, &v, &len) != 0)
+		return -1;
+	if (len != n) {
+		free(v);
+		return -1;
+	}
+	memcpy(out, v, n);
+	free(v);
+	return 0;
+}
+
+static int
+meta_str(sqlite3 *db, const char *key, char *out, size_t n)
+{
+	void *v;
+	size_t len;
+	int rv;
+
+	if (store_meta_get(db, key, &v, &len) != 0)
+		return -1;
+	rv = util_path(out, n, "%s", (char *)v);
+	free(v);
+	return rv;
+}
+
+int
+kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
+    char *err, size_t errlen)
+{
+	struct kiosk *k;
+	char dbp[4096], p[4096];
+	uint8_t *storage = NULL;
+	void *v;
+	size_t len;
+
+	*out = NULL;
+	if ((k = calloc(1, sizeof *k)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (paths(dir, keydir, dbp, k->keydir, sizeof k->keydir) != 0 ||
+	    util_path(k->dir, sizeof k->dir, "%s", dir) != 0 ||
+	    util_path(p, sizeof p, "%s/kiosk.conf", dir) != 0) {
+		snprintf(err, errlen, "path too long: '%s'", dir);
+		goto fail;
+	}
+	if (config_load(&k->cfg, kiosk_config_keys, kiosk_config_nkeys, p, 1,
+	    err, errlen) != 0)
+		goto fail;
+	if (!util_exists(dbp)) {
+		snprintf(err, errlen, "'%s' is not an enrolled terminal (run "
+		    "pols-kiosk --data %s enroll BUNDLE)", dir, dir);
+		goto fail;
+	}
+	if (store_open(dbp, 0, NULL, &k->db, err, errlen) != 0)
+		goto fail;
+	if (util_path(p, sizeof p, "%s/storage.key", k->keydir) != 0 ||
+	    (storage = pcrypto_key_read_secret(p, 32, err, errlen)) == NULL)
+		goto fail;
+	if (derive(k, storage) != 0) {
+		snprintf(err, errlen, "out of secure memory");
+		goto fail;
+	}
+	pcrypto_free_secret(storage);
+	storage = NULL;
+	if (util_path(p, sizeof p, "%s/terminal.sk", k->keydir) != 0 ||
+	    (k->sign_sk = pcrypto_key_read_secret(p, PCRYPTO_SIGN_SK, err,
+	    errlen)) == NULL)
+		goto fail;
+	crypto_sign_ed25519_sk_to_pk(k->sign_pk, k->sign_sk);
+	pcrypto_kid(k->sign_pk, sizeof k->sign_pk, k->kid);
+	if (meta_str(k->db, "terminal", k->name, sizeof k->name) != 0 ||
+	    meta_str(k->db, "server", k->url, sizeof k->url) != 0 ||
+	    meta_fixed(k->db, "server_sign_pk", k->server_sign_pk,
+	    sizeof k->server_sign_pk) != 0 ||
+	    meta_fixed(k->db, "server_box_pk", k->server_box_pk,
+	    sizeof k->server_box_pk) != 0) {
+		snprintf(err, errlen, "'%s': terminal database lacks its "
+		    "enrollment data", dbp);
+		goto fail;
+	}
+	pcrypto_kid(k->server_sign_pk, sizeof k->server_sign_pk,
+	    k->server_kid);
+	if (store_meta_get(k->db, "revoked", &v, &len) == 0) {
+		k->revoked = 1;
+		free(v);
+	}
+	*out = k;
+	return 0;
+fail:
+	pcrypto_free_secret(storage);
+	kiosk_close(k);
+	return -1;
+}
+
+void
+kiosk_close(struct kiosk *k)
+{
+	if (k == NULL)
+		return;
+	store_close(k->db);
+	config_free(k->cfg);
+	pcrypto_free_secret(k->acc_key);
+	pcrypto_free_secret(k->rowid_key);
+	pcrypto_free_secret(k->sign_sk);
+	sodium_memzero(k, sizeof *k);
+	free(k);
+}
+
+struct form *
+kiosk_form(struct kiosk *k, const char *id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct form *f = NULL;
+
+	if (store_prepare(k->db, "SELECT signed FROM forms WHERE id = ? "
+	    "ORDER BY version DESC LIMIT 1", &st, err, errlen) != 0)
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		snprintf(err, errlen, "unknown form '%s' on this terminal", id);
+	else if (formsig_open((const char *)sqlite3_column_text(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), k->server_sign_pk, &f, err,
+	    errlen) != 0)
+		f = NULL; /* a form whose signature fails is never run */
+	sqlite3_finalize(st);
+	return f;
+}
+
+int
+kiosk_serves(struct kiosk *k, const char *team)
+{
+	sqlite3_stmt *st;
+	int yes;
+
+	if (sqlite3_prepare_v2(k->db, "SELECT 1 FROM teams WHERE id = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* The accumulator row name: keyed BLAKE2b of the cell, hex. */
+static void
+acc_row(struct kiosk *k, const char *cell, char out[65])
+{
+	uint8_t h[32];
+
+	crypto_generichash(h, sizeof h, (const uint8_t *)cell, strlen(cell),
+	    k->rowid_key, 32);
+	util_hex(out, h, sizeof h);
+}
+
+static void
+acc_ad(const char *row, char out[80])
+{
+	snprintf(out, 80, "pols/v1/acc|%s", row);
+}
+
+char *
+kiosk_acc_open(struct kiosk *k, const char *row, const uint8_t *box,
+    size_t len)
+{
+	char ad[80];
+	char *plain;
+
+	if (len < PCRYPTO_AEAD_OVERHEAD ||
+	    (plain = malloc(len - PCRYPTO_AEAD_OVERHEAD + 1)) == NULL)
+		return NULL;
+	acc_ad(row, ad);
+	if (pcrypto_aead_open((uint8_t *)plain, box, len, (uint8_t *)ad,
+	    strlen(ad), k->acc_key) != 0) {
+		free(plain);
+		return NULL;
+	}
+	plain[len - PCRYPTO_AEAD_OVERHEAD] = '\0';
+	return plain;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s != NULL) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* Fold r into the cell's accumulator; inside the caller's transaction. */
+static int
+acc_fold(struct kiosk *k, const struct form *f, const char *team,
+    const char *period, const struct form_response *r, char *err,
+    size_t errlen)
+{
+	char cell[256], row[65], ad[80];
+	sqlite3_stmt *st = NULL;
+	struct agg *a = NULL;
+	char *plain = NULL, *aggtext = NULL;
+	cJSON *j = NULL;
+	uint8_t *box = NULL;
+	size_t plen;
+	int rv = -1;
+
+	snprintf(cell, sizeof cell, "%s|%s|%d|%s", team, f->id, f->version,
+	    period);
+	acc_row(k, cell, row);
+	if (store_prepare(k->db, "SELECT box FROM acc WHERE row = ?", &st, err,
+	    errlen) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, row, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const cJSON *aj;
+		char e[ERRLEN];
+		plain = kiosk_acc_open(k, row, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+		if (plain == NULL || (j = cJSON_Parse(plain)) == NULL ||
+		    (aj = cJSON_GetObjectItem(j, "agg")) == NULL ||
+		    (aggtext = cJSON_PrintUnformatted(aj)) == NULL ||
+		    agg_from_json(aggtext, strlen(aggtext), &a, e,
+		    sizeof e) != 0) {
+			snprintf(err, errlen, "accumulator for this cell does "
+			    "not open with this terminal's storage key");
+			goto out;
+		}
+		wipe_free(plain);
+		wipe_free(aggtext);
+		plain = aggtext = NULL;
+		cJSON_Delete(j);
+		j = NULL;
+	} else if ((a = agg_new(f)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (agg_add(a, f, r) != 0) {
+		snprintf(err, errlen, "cell is full");
+		goto out;
+	}
+	if ((aggtext = agg_to_json(a)) == NULL ||
+	    (j = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(j, "team", team) == NULL ||
+	    cJSON_AddStringToObject(j, "form", f->id) == NULL ||
+	    cJSON_AddNumberToObject(j, "version", f->version) == NULL ||
+	    cJSON_AddStringToObject(j, "period", period) == NULL ||
+	    !cJSON_AddItemToObject(j, "agg", cJSON_Parse(aggtext)) ||
+	    (plain = cJSON_PrintUnformatted(j)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	plen = strlen(plain);
+	if ((box = malloc(plen + PCRYPTO_AEAD_OVERHEAD)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	acc_ad(row, ad);
+	pcrypto_aead_seal(box, (uint8_t *)plain, plen, (uint8_t *)ad,
+	    strlen(ad), k->acc_key);
+	if (store_prepare(k->db, "INSERT OR REPLACE INTO acc(row, box) "
+	    "VALUES(?, ?)", &st, err, errlen) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, row, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, box, (int)(plen + PCRYPTO_AEAD_OVERHEAD),
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		goto out;
+	}
+	rv = 0;
+out:
+	sqlite3_finalize(st);
+	free(box);
+	wipe_free(plain);
+	wipe_free(aggtext);
+	if (j != NULL) {
+		/* cJSON holds copies of the counts: wipe its strings too. */
+		char *again = cJSON_PrintUnformatted(j);
+		wipe_free(again);
+		cJSON_Delete(j);
+	}
+	agg_free(a);
+	return rv;
+}
+
+int
+kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
+    const cJSON *answers, char *err, size_t errlen)
+{
+	struct form *f;
+	struct form_response r = {0};
+	char period[PERIOD_MAX];
+	time_t now;
+	int rv = KIOSK_EINPUT;
+
+	if (k->revoked) {
+		snprintf(err, errlen, "deze terminal is ingetrokken; "
+		    "antwoorden worden niet meer aangenomen / this terminal "
+		    "has been revoked");
+		return KIOSK_EREVOKED;
+	}
+	if (!kiosk_serves(k, team)) {
+		snprintf(err, errlen, "team '%s' is not served by this "
+		    "terminal", team);
+		return KIOSK_EINPUT;
+	}
+	if ((f = kiosk_form(k, form_id, err, errlen)) == NULL)
+		return KIOSK_EINPUT;
+	if (pols_now(&now, err, errlen) != 0)
+		goto out;
+	if (f->period == PERIOD_CAMPAIGN ||
+	    period_of(f->period, now, period, sizeof period) != 0) {
+		snprintf(err, errlen, "form '%s' runs in campaigns and no "
+		    "campaign is open on this terminal", f->id);
+		goto out;
+	}
+	if (form_response_parse(f, answers, &r, err, errlen) != 0)
+		goto out;
+	rv = KIOSK_EFAIL;
+	if (store_begin(k->db, err, errlen) != 0)
+		goto out;
+	if (acc_fold(k, f, team, period, &r, err, errlen) != 0) {
+		store_rollback(k->db);
+		goto out;
+	}
+	if (store_commit(k->db, err, errlen) != 0)
+		goto out;
+	rv = KIOSK_OK;
+out:
+	form_response_clear(&r);
+	form_free(f);
+	return rv;
+}
+
+int
+kiosk_pending(struct kiosk *k, long *cells, long *batches)
+{
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(k->db, "SELECT (SELECT COUNT(*) FROM acc), "
+	    "(SELECT COUNT(*) FROM batches)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*cells = sqlite3_column_int64(st, 0);
+		*batches = sqlite3_column_int64(st, 1);
+		rv = 0;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}

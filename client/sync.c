@@ -1,0 +1,506 @@
+/*
+ * sync.c - the terminal side of the sync protocol (docs/protocol.md).
+ *
+ * kiosk_cut() turns accumulators into batches: each is sealed once to the
+ * server's box key (after that not even this terminal can read it) and
+ * stored with a random id; it is resent as the same bytes until a signed
+ * ACK names its id and hash. kiosk_sync() then runs HELLO -> CHALLENGE,
+ * SYNC -> ACK exchanges over an NNG REQ socket, with an explicit reply
+ * timeout (NNG's own resend is switched off) and exponential backoff with
+ * jitter between attempts, until every batch is answered or sync_timeout
+ * has passed. A batch is deleted only after a verified ACK for this very
+ * request (our nonce) names it with the hash of the bytes we sent.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "kiosk.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define SYNC_BODY_BUDGET (2u * 1024 * 1024)
+
+int
+kiosk_cut(struct kiosk *k, char *err, size_t errlen)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int n = 0;
+
+	if (store_begin(k->db, err, errlen) != 0)
+		return -1;
+	if (store_prepare(k->db, "SELECT row, box FROM acc", &sel, err,
+	    errlen) != 0 ||
+	    store_prepare(k->db, "INSERT INTO batches(id, sealed) "
+	    "VALUES(?, ?)", &ins, err, errlen) != 0)
+		goto fail;
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		const char *row = (const char *)sqlite3_column_text(sel, 0);
+		char *plain, *batch = NULL, id[2 * WIRE_BATCH_ID_BYTES + 1];
+		uint8_t raw[WIRE_BATCH_ID_BYTES], *sealed;
+		cJSON *j;
+		size_t len;
+		int ok;
+
+		plain = kiosk_acc_open(k, row, sqlite3_column_blob(sel, 1),
+		    (size_t)sqlite3_column_bytes(sel, 1));
+		if (plain == NULL || (j = cJSON_Parse(plain)) == NULL) {
+			snprintf(err, errlen, "an accumulator does not open "
+			    "with this terminal's storage key");
+			free(plain);
+			goto fail;
+		}
+		sodium_memzero(plain, strlen(plain));
+		free(plain);
+		randombytes_buf(raw, sizeof raw);
+		util_hex(id, raw, sizeof raw);
+		cJSON_AddNumberToObject(j, "v", 1);
+		cJSON_AddStringToObject(j, "batch", id);
+		cJSON_AddStringToObject(j, "terminal", k->name);
+		batch = cJSON_PrintUnformatted(j);
+		cJSON_Delete(j);
+		if (batch == NULL)
+			goto oom;
+		len = strlen(batch);
+		if ((sealed = malloc(len + PCRYPTO_SEAL_OVERHEAD)) == NULL) {
+			sodium_memzero(batch, len);
+			free(batch);
+			goto oom;
+		}
+		pcrypto_seal(sealed, (uint8_t *)batch, len, k->server_box_pk);
+		sodium_memzero(batch, len);
+		free(batch);
+		sqlite3_reset(ins);
+		sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 2, sealed,
+		    (int)(len + PCRYPTO_SEAL_OVERHEAD), SQLITE_STATIC);
+		ok = sqlite3_step(ins) == SQLITE_DONE;
+		free(sealed);
+		if (!ok) {
+			snprintf(err, errlen, "database: %s",
+			    sqlite3_errmsg(k->db));
+			goto fail;
+		}
+		n++;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sel = ins = NULL;
+	if (store_exec(k->db, "DELETE FROM acc", err, errlen) != 0)
+		goto fail;
+	if (store_commit(k->db, err, errlen) != 0)
+		return -1;
+	return n;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	store_rollback(k->db);
+	return -1;
+}
+
+/* Outcome of one exchange. */
+enum xrc {
+	XR_OK,        /* reply verified */
+	XR_TRANSIENT, /* no (valid) reply: try again later */
+	XR_FATAL,     /* the server refused us for a reason retrying won't fix */
+	XR_REVOKED
+};
+
+struct conn {
+	nng_socket sock;
+	int open;
+};
+
+static enum xrc
+conn_open(struct kiosk *k, struct conn *c, char *err, size_t errlen)
+{
+	int rv;
+
+	if (c->open)
+		return XR_OK;
+	if ((rv = nng_req0_open(&c->sock)) != 0) {
+		snprintf(err, errlen, "cannot open socket: %s",
+		    nng_strerror(rv));
+		return XR_FATAL;
+	}
+	/* We retry ourselves (with a fresh challenge); NNG's resend would
+	 * only repeat a request the server must refuse as stale. */
+	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
+	    NNG_DURATION_INFINITE);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO,
+	    (nng_duration)config_int(k->cfg, "request_timeout_ms"));
+	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO,
+	    (nng_duration)config_int(k->cfg, "request_timeout_ms"));
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 100);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 1000);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
+	if ((rv = nng_dial(c->sock, k->url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		snprintf(err, errlen, "cannot dial '%s': %s", k->url,
+		    nng_strerror(rv));
+		nng_close(c->sock);
+		return XR_FATAL;
+	}
+	c->open = 1;
+	return XR_OK;
+}
+
+/* Send req, receive and verify a reply of type want bound to nonce. On
+ * XR_OK *body is the reply body (cJSON_Delete). */
+static enum xrc
+exchange(struct kiosk *k, struct conn *c, enum wire_type type,
+    cJSON *reqbody, int want, const char *nonce, cJSON **body, char *err,
+    size_t errlen)
+{
+	char *text;
+	uint8_t *msg = NULL, *rep = NULL;
+	size_t len, rlen = 0;
+	struct wire_msg m;
+	const char *rn, *code;
+	cJSON *b = NULL;
+	enum xrc x = XR_TRANSIENT;
+	int rv;
+
+	*body = NULL;
+	if ((x = conn_open(k, c, err, errlen)) != XR_OK)
+		return x;
+	x = XR_TRANSIENT;
+	if ((text = cJSON_PrintUnformatted(reqbody)) == NULL ||
+	    wire_encode(type, k->kid, text, strlen(text), k->sign_sk, &msg,
+	    &len) != 0) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return XR_FATAL;
+	}
+	free(text);
+	rv = nng_send(c->sock, msg, len, 0);
+	free(msg);
+	if (rv == 0)
+		rv = nng_recv(c->sock, &rep, &rlen, NNG_FLAG_ALLOC);
+	if (rv != 0) {
+		snprintf(err, errlen, "server '%s' niet bereikbaar / not "
+		    "reachable: %s", k->url, nng_strerror(rv));
+		return XR_TRANSIENT;
+	}
+	if (wire_decode(rep, rlen, &m, err, errlen) != 0) {
+		log_msg(LOG_WARN, "K201", "reply ignored: %s", err);
+		goto out;
+	}
+	if (sodium_memcmp(m.kid, k->server_kid, sizeof m.kid) != 0 ||
+	    wire_verify(&m, k->server_sign_pk) != 0 ||
+	    (b = wire_body(&m)) == NULL) {
+		snprintf(err, errlen, "reply is not signed by our server; "
+		    "ignored");
+		log_msg(LOG_WARN, "K202", "%s", err);
+		goto out;
+	}
+	rn = wire_str(b, "nonce", 64);
+	if (rn == NULL || strcmp(rn, nonce) != 0) {
+		/* A replayed or misdirected reply: it proves nothing about
+		 * this request, so nothing is deleted. */
+		snprintf(err, errlen, "reply does not answer this request "
+		    "(old or replayed); ignored");
+		log_msg(LOG_WARN, "K203", "%s", err);
+		goto out;
+	}
+	if (m.type == WIRE_ERROR) {
+		code = wire_str(b, "code", 64);
+		snprintf(err, errlen, "server refused: %s (%s)",
+		    wire_str(b, "message", 200) ? wire_str(b, "message", 200) :
+		    "?", code ? code : "?");
+		if (code && strcmp(code, WIRE_E_REVOKED) == 0)
+			x = XR_REVOKED;
+		else if (code && strcmp(code, WIRE_E_CHALLENGE) == 0)
+			x = XR_TRANSIENT;
+		else
+			x = XR_FATAL;
+		goto out;
+	}
+	if (m.type != want) {
+		snprintf(err, errlen, "unexpected %s reply",
+		    wire_type_name(m.type));
+		goto out;
+	}
+	*body = b;
+	b = NULL;
+	x = XR_OK;
+out:
+	cJSON_Delete(b);
+	nng_free(rep, rlen);
+	return x;
+}
+
+static void
+new_nonce(char *out, size_t outlen)
+{
+	uint8_t raw[WIRE_NONCE_BYTES];
+	char *b;
+
+	randombytes_buf(raw, sizeof raw);
+	b = util_b64(raw, sizeof raw);
+	snprintf(out, outlen, "%s", b ? b : "");
+	free(b);
+}
+
+/* HELLO -> CHALLENGE; fills ch. Carries the enrollment proof while the
+ * token file exists and removes it once the server has answered. */
+static enum xrc
+hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
+    char *err, size_t errlen)
+{
+	char nonce[64], tp[4096];
+	cJSON *req = cJSON_CreateObject(), *rep = NULL, *en;
+	uint8_t *token = NULL;
+	enum xrc x;
+
+	if (req == NULL)
+		return XR_FATAL;
+	new_nonce(nonce, sizeof nonce);
+	cJSON_AddStringToObject(req, "terminal", k->name);
+	cJSON_AddStringToObject(req, "nonce", nonce);
+	if (util_path(tp, sizeof tp, "%s/enroll.token", k->keydir) == 0 &&
+	    util_exists(tp)) {
+		uint8_t sealed[32 + PCRYPTO_SEAL_OVERHEAD];
+		char e[ERRLEN];
+		if ((token = pcrypto_key_read_secret(tp, 32, e, sizeof e)) ==
+		    NULL) {
+			snprintf(err, errlen, "%s", e);
+			cJSON_Delete(req);
+			return XR_FATAL;
+		}
+		pcrypto_seal(sealed, token, 32, k->server_box_pk);
+		pcrypto_free_secret(token);
+		en = cJSON_AddObjectToObject(req, "enroll");
+		wire_add_bytes(en, "pk", k->sign_pk, sizeof k->sign_pk);
+		wire_add_bytes(en, "token", sealed, sizeof sealed);
+	}
+	x = exchange(k, c, WIRE_HELLO, req, WIRE_CHALLENGE, nonce, &rep, err,
+	    errlen);
+	cJSON_Delete(req);
+	if (x != XR_OK)
+		return x;
+	if (wire_bytes(rep, "challenge", ch, WIRE_NONCE_BYTES) != 0) {
+		snprintf(err, errlen, "challenge reply without challenge");
+		cJSON_Delete(rep);
+		return XR_TRANSIENT;
+	}
+	const cJSON *t = cJSON_GetObjectItem(rep, "time");
+	if (cJSON_IsNumber(t)) {
+		/* Kept for filing under the server's period (sync issue). */
+		long off = (long)(t->valuedouble - (double)time(NULL));
+		char s[32];
+		snprintf(s, sizeof s, "%ld", off);
+		store_meta_set(k->db, "clock_offset", s, strlen(s));
+	}
+	cJSON_Delete(rep);
+	if (util_exists(tp))
+		unlink(tp); /* our key is bound: the token is spent */
+	return XR_OK;
+}
+
+struct sent {
+	char id[2 * WIRE_BATCH_ID_BYTES + 1];
+	char hash[2 * PCRYPTO_HASH_BYTES + 1];
+};
+
+/* One SYNC with up to WIRE_MAX_BATCHES unanswered batches. *left: batches
+ * still to send after this one. */
+static enum xrc
+sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
+    char *err, size_t errlen)
+{
+	uint8_t ch[WIRE_NONCE_BYTES];
+	char nonce[64];
+	struct sent sent[WIRE_MAX_BATCHES];
+	size_t nsent = 0, budget = 0;
+	sqlite3_stmt *st = NULL;
+	cJSON *req = NULL, *arr, *rep = NULL;
+	const cJSON *r;
+	enum xrc x;
+
+	if ((x = hello(k, c, ch, err, errlen)) != XR_OK)
+		return x;
+	new_nonce(nonce, sizeof nonce);
+	if ((req = cJSON_CreateObject()) == NULL)
+		return XR_FATAL;
+	cJSON_AddStringToObject(req, "terminal", k->name);
+	cJSON_AddStringToObject(req, "nonce", nonce);
+	wire_add_bytes(req, "challenge", ch, sizeof ch);
+	arr = cJSON_AddArrayToObject(req, "batches");
+	if (store_prepare(k->db, "SELECT id, sealed FROM batches WHERE "
+	    "refused IS NULL ORDER BY rowid LIMIT ?", &st, err, errlen) != 0) {
+		cJSON_Delete(req);
+		return XR_FATAL;
+	}
+	sqlite3_bind_int(st, 1, WIRE_MAX_BATCHES);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const uint8_t *sealed = sqlite3_column_blob(st, 1);
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		uint8_t h[PCRYPTO_HASH_BYTES];
+		cJSON *o;
+
+		if (nsent > 0 && budget + len * 4 / 3 > SYNC_BODY_BUDGET)
+			break;
+		budget += len * 4 / 3 + 64;
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddStringToObject(o, "id",
+		    (const char *)sqlite3_column_text(st, 0));
+		wire_add_bytes(o, "sealed", sealed, len);
+		snprintf(sent[nsent].id, sizeof sent[nsent].id, "%s",
+		    sqlite3_column_text(st, 0));
+		pcrypto_hash(sealed, len, h);
+		util_hex(sent[nsent].hash, h, sizeof h);
+		nsent++;
+	}
+	sqlite3_finalize(st);
+	x = exchange(k, c, WIRE_SYNC, req, WIRE_ACK, nonce, &rep, err, errlen);
+	cJSON_Delete(req);
+	if (x != XR_OK)
+		return x;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(rep, "results")) {
+		const char *id = wire_str(r, "id", 64);
+		const char *hash = wire_str(r, "hash", 64);
+		const char *status = wire_str(r, "status", 16);
+		const char *reason = wire_str(r, "reason", 200);
+		size_t i;
+
+		if (!id || !hash || !status)
+			continue;
+		for (i = 0; i < nsent; i++)
+			if (strcmp(sent[i].id, id) == 0)
+				break;
+		/* Only an answer about exactly the bytes we sent counts. */
+		if (i == nsent || sodium_memcmp(sent[i].hash, hash,
+		    sizeof sent[i].hash - 1) != 0)
+			continue;
+		if (strcmp(status, "applied") == 0 ||
+		    strcmp(status, "duplicate") == 0) {
+			if (store_prepare(k->db, "DELETE FROM batches WHERE "
+			    "id = ?", &st, err, errlen) == 0) {
+				sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+				if (sqlite3_step(st) == SQLITE_DONE)
+					(*done)++;
+				sqlite3_finalize(st);
+			}
+		} else if (strcmp(status, "refused") == 0) {
+			if (store_prepare(k->db, "UPDATE batches SET refused "
+			    "= ? WHERE id = ?", &st, err, errlen) == 0) {
+				sqlite3_bind_text(st, 1, reason ? reason : "?",
+				    -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+				sqlite3_step(st);
+				sqlite3_finalize(st);
+			}
+			(*refused)++;
+			log_msg(LOG_WARN, "K204", "batch %s refused by the "
+			    "server: %s (kept)", id, reason ? reason : "?");
+		}
+	}
+	cJSON_Delete(rep);
+	return XR_OK;
+}
+
+static long
+remaining(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM batches WHERE "
+	    "refused IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+kiosk_sync(struct kiosk *k, char *err, size_t errlen)
+{
+	struct conn c = {0};
+	double deadline = mono() + (double)config_int(k->cfg, "sync_timeout");
+	double backoff = 0.1;
+	int refused = 0, done = 0, rc = KIOSK_EFAIL;
+	char last[ERRLEN] = "";
+	enum xrc x;
+
+	if (kiosk_cut(k, err, errlen) < 0)
+		return KIOSK_EFAIL;
+	/* Batches refused in an earlier run are offered once more per run:
+	 * the reason may have gone (a form published late, say). */
+	store_exec(k->db, "UPDATE batches SET refused = NULL", err, errlen);
+	for (;;) {
+		int before = done + refused;
+
+		x = sync_once(k, &c, &refused, &done, last, sizeof last);
+		if (x == XR_OK) {
+			if (remaining(k->db) == 0)
+				break;
+			if (done + refused > before) {
+				backoff = 0.1;
+				continue;
+			}
+			/* An answer that settles nothing: wait and retry. */
+			snprintf(last, sizeof last, "server answered without "
+			    "settling any batch");
+			x = XR_TRANSIENT;
+		}
+		if (x == XR_REVOKED) {
+			store_meta_set(k->db, "revoked", "1", 1);
+			k->revoked = 1;
+			snprintf(err, errlen, "deze terminal is ingetrokken / "
+			    "this terminal has been revoked; its data is kept");
+			rc = KIOSK_EREVOKED;
+			goto out;
+		}
+		if (x == XR_FATAL) {
+			snprintf(err, errlen, "%s", last);
+			goto out;
+		}
+		/* Transient: back off exponentially with jitter. */
+		double now = mono(), wait = backoff *
+		    (0.5 + randombytes_uniform(1000) / 1000.0);
+		if (now + wait >= deadline) {
+			long left = remaining(k->db);
+			snprintf(err, errlen, "%s; gave up after %ld s, %ld "
+			    "batch(es) kept for the next sync", last[0] ? last :
+			    "no reply", (long)config_int(k->cfg, "sync_timeout"),
+			    left < 0 ? 0 : left);
+			goto out;
+		}
+		usleep((useconds_t)(wait * 1e6));
+		if (backoff < 2.0)
+			backoff *= 2;
+	}
+	if (refused > 0) {
+		snprintf(err, errlen, "%d batch(es) refused by the server "
+		    "and kept; see the warnings above", refused);
+		rc = KIOSK_EREFUSED;
+	} else {
+		rc = KIOSK_OK;
+	}
+	log_msg(LOG_INFO, "K101", "%d batch(es) acknowledged", done);
+out:
+	if (c.open)
+		nng_close(c.sock);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * agg.h - aggregates: the only form in which answers are kept or travel.
+ *
+ * An aggregate holds, for one cell (team, form version, period), the number
+ * of respondents n and, per item, a count per option value plus "_na" (shown
+ * but not answered) and "_ns" (not shown because of show_if). No single
+ * response can be taken out of it again.
+ *
+ * Its JSON form (docs/forms.md, "Counts"):
+ *   {"n": 12, "items": [{"id": "veiligheid",
+ *                        "counts": {"0": 0, ..., "10": 3, "_na": 1, "_ns": 0}}]}
+ * Every option of the item appears, zeros included. For single-answer items
+ * the counts (with _na and _ns) sum to n; for multi items each option count
+ * is at most n - _na - _ns.
+ *
+ * agg_from_json() treats its input as hostile: sizes are capped, counts are
+ * bounded (AGG_MAX_COUNT), duplicates refused.
+ */
+#ifndef POLS_AGG_H
+#define POLS_AGG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "form.h"
+
+#define AGG_MAX_COUNT 100000000u /* per cell; far above any team */
+
+struct agg; /* opaque */
+
+/* An empty aggregate (n = 0) with every item and option of f. NULL on OOM. */
+struct agg *agg_new(const struct form *f);
+void agg_free(struct agg *a); /* accepts NULL; wipes memory */
+
+/* Fold one validated response in (r from form_response_parse against the
+ * same form). Returns 0, or -1 when a count would pass AGG_MAX_COUNT. */
+int agg_add(struct agg *a, const struct form *f, const struct form_response *r);
+
+uint64_t agg_n(const struct agg *a);
+
+/* JSON text as above; caller frees with free(). NULL on OOM. */
+char *agg_to_json(const struct agg *a);
+
+/* Parse structurally (no form needed). 0, or -1 with reason in err. */
+int agg_from_json(const char *json, size_t len, struct agg **out, char *err,
+    size_t errlen);
+
+/* Check a against form f: every item of f present and no other, every
+ * option key valid for its item and none missing, counts consistent as
+ * described above. 0, or -1 with reason in err
+ * ("item 'x': counts sum to 7, n is 8"). */
+int agg_check(const struct agg *a, const struct form *f, char *err,
+    size_t errlen);
+
+/* into += from, matched by item id and option value. Items or options in
+ * only one side are added; an item missing from one side counts that
+ * side's n as "_ns" so sums stay consistent. Returns 0, or -1 on overflow
+ * past AGG_MAX_COUNT (into unchanged) or OOM. */
+int agg_merge(struct agg *into, const struct agg *from);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * form.h - questionnaires as data: parse, validate, and check one response.
+ *
+ * A form is JSON (schema in docs/forms.md). No questionnaire is compiled
+ * into the code. form_parse() validates a form completely (ids, types,
+ * options, show_if references, scales); a form that parses is safe to use.
+ * Signatures over forms are not this module's business (see crypto.h).
+ *
+ * Option values are strings everywhere inside pols, so counts can be keyed
+ * by them: likert5/freq5 "1".."5", scale0_10 "0".."10", yesno
+ * "true"/"false", choice/multi the option's own value
+ * ([a-z0-9][a-z0-9_-]{0,31}). In answer JSON they are numbers, booleans,
+ * strings and arrays of strings respectively.
+ */
+#ifndef POLS_FORM_H
+#define POLS_FORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "period.h"
+
+#define FORM_ID_MAX 64      /* ids: [a-z0-9][a-z0-9_-]{0,62} */
+#define FORM_MAX_ITEMS 256
+#define FORM_MAX_OPTIONS 32 /* multi answers are a 32-bit mask */
+#define FORM_MAX_SCALES 64
+#define FORM_MAX_BYTES (256 * 1024)
+
+enum form_item_type {
+	FORM_LIKERT5,
+	FORM_FREQ5,
+	FORM_SCALE0_10,
+	FORM_YESNO,
+	FORM_CHOICE,
+	FORM_MULTI
+};
+
+struct form_text {
+	char *nl;
+	char *en;
+};
+
+struct form_option {
+	char value[FORM_ID_MAX]; /* see above; for fixed types generated */
+	struct form_text label;  /* may be NULL strings for scale0_10 */
+};
+
+struct form_cond; /* parsed show_if expression, opaque */
+
+struct form_item {
+	char id[FORM_ID_MAX];
+	enum form_item_type type;
+	struct form_text text;
+	size_t n_options;
+	struct form_option *options; /* always filled, also for fixed types */
+	bool reverse;
+	bool required;
+	char *show_if;          /* source text or NULL */
+	struct form_cond *cond; /* NULL when always shown */
+};
+
+enum form_direction { FORM_HIGHER_IS_WORSE, FORM_HIGHER_IS_BETTER };
+
+struct form_scale {
+	char id[FORM_ID_MAX];
+	struct form_text name;
+	size_t n_items;
+	char (*items)[FORM_ID_MAX];
+	enum form_direction direction;
+	double cut_amber, cut_red; /* on the 0-100 scale */
+};
+
+struct form {
+	char id[FORM_ID_MAX];
+	int version; /* >= 1 */
+	struct form_text title;
+	enum period_kind period;
+	size_t n_items;
+	struct form_item *items;
+	size_t n_scales;
+	struct form_scale *scales;
+};
+
+/* Parse and validate a form from JSON text (len bytes, need not be NUL
+ * terminated, at most FORM_MAX_BYTES). On success returns 0 and *out owns
+ * the form (form_free). On failure returns -1 with a one-line reason naming
+ * the offending item/key in err, e.g. "item 'veilig': unknown type 'x'". */
+int form_parse(const char *json, size_t len, struct form **out, char *err,
+    size_t errlen);
+void form_free(struct form *f); /* accepts NULL */
+
+/* Index of item id, or -1. */
+int form_item_index(const struct form *f, const char *id);
+/* Index of option value within item, or -1. */
+int form_option_index(const struct form_item *it, const char *value);
+
+/* One response, as indices into the form. Plain value struct. */
+enum form_answer_state {
+	FORM_NOT_ANSWERED = 0, /* shown, left empty (counted as "_na") */
+	FORM_NOT_SHOWN,        /* show_if false (counted as "_ns") */
+	FORM_ANSWERED
+};
+
+struct form_answer {
+	enum form_answer_state state;
+	unsigned value; /* option index; for FORM_MULTI a bit mask of options */
+};
+
+struct form_response {
+	size_t n; /* == form->n_items */
+	struct form_answer *a;
+};
+
+/* Check an answers object ({"item": value, ...}) against f and fill r
+ * (r->a allocated, free with form_response_clear which also wipes it).
+ * Refused, with a one-line reason in err and return -1: an unknown item, a
+ * value of the wrong type or out of range, a missing required item that is
+ * shown, an answer to an item whose show_if is false. Items whose show_if
+ * is false become FORM_NOT_SHOWN, unanswered optional items
+ * FORM_NOT_ANSWERED. */
+int form_response_parse(const struct form *f, const cJSON *answers,
+    struct form_response *r, char *err, size_t errlen);
+
+/* Evaluate item i's show_if against the answers so far in r (items before
+ * i). Items without show_if are always shown. For the interactive kiosk. */
+bool form_item_shown(const struct form *f, size_t i,
+    const struct form_response *r);
+
+/* Wipe (sodium_memzero) and free the answer buffer; accepts r->a == NULL. */
+void form_response_clear(struct form_response *r);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * store.h - opening and using the sqlite databases of server and kiosk.
+ *
+ * Both databases run in WAL mode with synchronous=FULL (a commit is on
+ * disk before we acknowledge anything), secure_delete on (replaced pages
+ * are zeroed, so old accumulator ciphertexts do not linger), and a busy
+ * timeout so the kiosk's answer and sync processes can share the file.
+ * A database that fails sqlite's quick_check is refused at open.
+ */
+#ifndef POLS_STORE_H
+#define POLS_STORE_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+/* Open path; with create, make it (0600) when missing and run schema
+ * (a series of statements) inside a transaction; without, a missing file is
+ * an error. 0 or -1 with reason in err. */
+int store_open(const char *path, int create, const char *schema,
+    sqlite3 **db, char *err, size_t errlen);
+void store_close(sqlite3 *db); /* accepts NULL; checkpoints the WAL */
+
+/* Run SQL without results. 0 or -1 with sqlite's message in err. */
+int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+int store_begin(sqlite3 *db, char *err, size_t errlen); /* IMMEDIATE */
+int store_commit(sqlite3 *db, char *err, size_t errlen);
+void store_rollback(sqlite3 *db);
+
+/* Prepare or fail with message. */
+int store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+    char *err, size_t errlen);
+
+/* Meta key/value table ("meta(key TEXT PRIMARY KEY, value BLOB)").
+ * get: 0 and a malloc'd copy (free) with its length, 1 when absent, -1 on
+ * error. */
+int store_meta_get(sqlite3 *db, const char *key, void **val, size_t *len);
+int store_meta_set(sqlite3 *db, const char *key, const void *val, size_t len);
+int store_meta_del(sqlite3 *db, const char *key);
+
+#endif

@@ -1,0 +1,576 @@
+/*
+ * ingest.c - see ingest.h and docs/protocol.md.
+ *
+ * Freshness: a terminal first sends HELLO and receives a random 32-byte
+ * challenge (kept in memory, one per terminal, single use, expiring after
+ * challenge_ttl). Its SYNC must carry that challenge, so a recorded SYNC
+ * cannot be replayed. Binding: SYNC carries a terminal nonce that the ACK
+ * repeats under the server's signature, with each batch id and hash, so an
+ * old or forged ACK cannot make a terminal delete anything.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agg.h"
+#include "ingest.h"
+#include "log.h"
+#include "period.h"
+#include "store.h"
+#include "terminal.h"
+#include "util.h"
+
+#define INGEST_MAX_CHALLENGES 4096
+
+struct challenge {
+	char name[WIRE_NAME_MAX + 1];
+	uint8_t value[WIRE_NONCE_BYTES];
+	time_t expires;
+};
+
+struct ingest {
+	struct server *s;
+	struct challenge ch[INGEST_MAX_CHALLENGES];
+	size_t next; /* replaced round robin when full */
+};
+
+struct ingest *
+ingest_new(struct server *s)
+{
+	struct ingest *g = calloc(1, sizeof *g);
+
+	if (g != NULL)
+		g->s = s;
+	return g;
+}
+
+void
+ingest_free(struct ingest *g)
+{
+	if (g != NULL) {
+		sodium_memzero(g, sizeof *g);
+		free(g);
+	}
+}
+
+static time_t
+now(void)
+{
+	time_t t;
+	char e[ERRLEN];
+
+	if (pols_now(&t, e, sizeof e) != 0)
+		t = time(NULL);
+	return t;
+}
+
+static struct challenge *
+challenge_find(struct ingest *g, const char *name)
+{
+	for (size_t i = 0; i < INGEST_MAX_CHALLENGES; i++)
+		if (g->ch[i].name[0] && strcmp(g->ch[i].name, name) == 0)
+			return &g->ch[i];
+	return NULL;
+}
+
+static void
+challenge_new(struct ingest *g, const char *name, uint8_t out[WIRE_NONCE_BYTES])
+{
+	struct challenge *c = challenge_find(g, name);
+	time_t t = now();
+
+	if (c == NULL) {
+		for (size_t i = 0; i < INGEST_MAX_CHALLENGES && c == NULL; i++)
+			if (!g->ch[i].name[0] || g->ch[i].expires < t)
+				c = &g->ch[i];
+	}
+	if (c == NULL) {
+		c = &g->ch[g->next];
+		g->next = (g->next + 1) % INGEST_MAX_CHALLENGES;
+	}
+	snprintf(c->name, sizeof c->name, "%s", name);
+	randombytes_buf(c->value, sizeof c->value);
+	c->expires = t + config_int(g->s->cfg, "challenge_ttl");
+	memcpy(out, c->value, sizeof c->value);
+}
+
+/* Consume name's challenge if it equals value and is still valid. */
+static int
+challenge_take(struct ingest *g, const char *name,
+    const uint8_t value[WIRE_NONCE_BYTES])
+{
+	struct challenge *c = challenge_find(g, name);
+	int ok;
+
+	if (c == NULL)
+		return -1;
+	ok = sodium_memcmp(c->value, value, WIRE_NONCE_BYTES) == 0 &&
+	    c->expires >= now();
+	if (ok)
+		memset(c, 0, sizeof *c); /* single use */
+	return ok ? 0 : -1;
+}
+
+/* Sign body as a reply of type. Takes ownership of body. */
+static int
+reply(struct ingest *g, enum wire_type type, cJSON *body, uint8_t **out,
+    size_t *outlen)
+{
+	char *text;
+	int rv = -1;
+
+	if (body == NULL)
+		return -1;
+	cJSON_AddNumberToObject(body, "time", (double)now());
+	if ((text = cJSON_PrintUnformatted(body)) != NULL)
+		rv = wire_encode(type, g->s->kid, text, strlen(text),
+		    g->s->sign_sk, out, outlen);
+	free(text);
+	cJSON_Delete(body);
+	return rv;
+}
+
+static int
+reply_error(struct ingest *g, const char *name, const cJSON *req,
+    const char *code, const char *message, uint8_t **out, size_t *outlen)
+{
+	cJSON *b = cJSON_CreateObject();
+	const char *nonce = req ? wire_str(req, "nonce", 64) : NULL;
+
+	if (b == NULL)
+		return -1;
+	if (name != NULL)
+		cJSON_AddStringToObject(b, "terminal", name);
+	if (nonce != NULL)
+		cJSON_AddStringToObject(b, "nonce", nonce);
+	cJSON_AddStringToObject(b, "code", code);
+	cJSON_AddStringToObject(b, "message", message);
+	log_msg(LOG_WARN, "S201", "refused %s from '%s': %s",
+	    code, name ? name : "?", message);
+	return reply(g, WIRE_ERROR, b, out, outlen);
+}
+
+static int
+handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
+    const struct terminal_rec *t, uint8_t **out, size_t *outlen)
+{
+	const cJSON *en = cJSON_GetObjectItemCaseSensitive(body, "enroll");
+	uint8_t ch[WIRE_NONCE_BYTES], pk[PCRYPTO_SIGN_PK];
+	uint8_t kid[PCRYPTO_KID_BYTES];
+	const char *nonce = wire_str(body, "nonce", 64);
+	cJSON *b;
+
+	if (nonce == NULL)
+		return reply_error(g, t->name, body, WIRE_E_MALFORMED,
+		    "hello without nonce", out, outlen);
+	if (!t->has_pk) {
+		uint8_t sealed[32 + PCRYPTO_SEAL_OVERHEAD], token[32];
+		uint8_t th[PCRYPTO_HASH_BYTES];
+		int ok;
+
+		if (!cJSON_IsObject(en) || wire_bytes(en, "pk", pk,
+		    sizeof pk) != 0 || wire_bytes(en, "token", sealed,
+		    sizeof sealed) != 0)
+			return reply_error(g, t->name, body, WIRE_E_ENROLL,
+			    "terminal is not enrolled yet; hello must carry "
+			    "its key and token", out, outlen);
+		ok = pcrypto_seal_open(token, sealed, sizeof sealed,
+		    g->s->box_pk, g->s->box_sk) == 0;
+		if (ok) {
+			pcrypto_hash(token, sizeof token, th);
+			ok = t->has_token && sodium_memcmp(th, t->token_hash,
+			    sizeof th) == 0;
+		}
+		sodium_memzero(token, sizeof token);
+		pcrypto_kid(pk, sizeof pk, kid);
+		if (!ok || sodium_memcmp(kid, m->kid, sizeof kid) != 0 ||
+		    wire_verify(m, pk) != 0)
+			return reply_error(g, t->name, body, WIRE_E_ENROLL,
+			    "enrollment token or key proof does not verify",
+			    out, outlen);
+		if (terminal_bind(g->s, t->name, pk) != 0)
+			return reply_error(g, t->name, body, WIRE_E_INTERNAL,
+			    "cannot record the terminal's key", out, outlen);
+		log_msg(LOG_INFO, "S102", "terminal '%s' enrolled", t->name);
+	} else {
+		pcrypto_kid(t->pk, sizeof t->pk, kid);
+		if (sodium_memcmp(kid, m->kid, sizeof kid) != 0 ||
+		    wire_verify(m, t->pk) != 0)
+			return reply_error(g, t->name, body, WIRE_E_SIGNATURE,
+			    "signature does not verify", out, outlen);
+	}
+	challenge_new(g, t->name, ch);
+	if ((b = cJSON_CreateObject()) == NULL)
+		return -1;
+	cJSON_AddStringToObject(b, "terminal", t->name);
+	cJSON_AddStringToObject(b, "nonce", nonce);
+	wire_add_bytes(b, "challenge", ch, sizeof ch);
+	cJSON_AddNumberToObject(b, "ttl",
+	    (double)config_int(g->s->cfg, "challenge_ttl"));
+	return reply(g, WIRE_CHALLENGE, b, out, outlen);
+}
+
+/* Team, form, period and counts of an opened batch, checked. */
+static int
+batch_check(struct server *s, const char *name, const char *teams,
+    const char *id, const cJSON *b, const struct form **fp,
+    struct agg **ap, char *err, size_t errlen)
+{
+	struct terminal_rec t;
+	const char *bid = wire_str(b, "batch", 2 * WIRE_BATCH_ID_BYTES);
+	const char *bt = wire_str(b, "terminal", WIRE_NAME_MAX);
+	const char *team = wire_str(b, "team", 64);
+	const char *fid = wire_str(b, "form", FORM_ID_MAX);
+	const char *period = wire_str(b, "period", PERIOD_MAX);
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(b, "version");
+	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(b, "agg");
+	enum period_kind kind;
+	char *aggtext;
+	char e[ERRLEN];
+	int rv;
+
+	if (!bid || !bt || !team || !fid || !period || !cJSON_IsNumber(ver) ||
+	    !cJSON_IsObject(agg)) {
+		snprintf(err, errlen, "batch lacks batch, terminal, team, "
+		    "form, version, period or agg");
+		return -1;
+	}
+	if (strcmp(bid, id) != 0 || strcmp(bt, name) != 0) {
+		snprintf(err, errlen, "batch was made for another id or "
+		    "terminal");
+		return -1;
+	}
+	snprintf(t.teams, sizeof t.teams, "%s", teams);
+	if (!terminal_serves(&t, team)) {
+		snprintf(err, errlen, "terminal does not serve team '%s'",
+		    team);
+		return -1;
+	}
+	if (ver->valuedouble < 1 || ver->valuedouble > 1e6 ||
+	    ver->valuedouble != (int)ver->valuedouble) {
+		snprintf(err, errlen, "bad form version");
+		return -1;
+	}
+	if ((*fp = server_form(s, fid, (int)ver->valuedouble, err,
+	    errlen)) == NULL)
+		return -1;
+	if (period_classify(period, &kind) != 0 || kind != (*fp)->period) {
+		snprintf(err, errlen, "period '%s' is not a %s period", period,
+		    period_kind_name((*fp)->period));
+		return -1;
+	}
+	if ((aggtext = cJSON_PrintUnformatted(agg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rv = agg_from_json(aggtext, strlen(aggtext), ap, e, sizeof e);
+	free(aggtext);
+	if (rv != 0 || agg_check(*ap, *fp, e, sizeof e) != 0) {
+		snprintf(err, errlen, "counts: %s", e);
+		agg_free(*ap);
+		*ap = NULL;
+		return -1;
+	}
+	if (agg_n(*ap) == 0) {
+		snprintf(err, errlen, "counts: empty batch");
+		agg_free(*ap);
+		*ap = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Merge a into the cell; inside the caller's transaction. */
+static int
+cell_merge(struct server *s, const char *team, const struct form *f,
+    const char *period, struct agg *a, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct agg *old = NULL;
+	char *text = NULL;
+	char e[ERRLEN];
+	int rv = -1;
+
+	if (store_prepare(s->db, "SELECT agg FROM cells WHERE team = ? AND "
+	    "form = ? AND version = ? AND period = ?", &st, err, errlen) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, f->version);
+	sqlite3_bind_text(st, 4, period, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (agg_from_json((const char *)sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), &old, e,
+		    sizeof e) != 0) {
+			snprintf(err, errlen, "stored cell unreadable: %s", e);
+			goto out;
+		}
+		if (agg_merge(old, a) != 0) {
+			snprintf(err, errlen, "counts would overflow the cell");
+			goto out;
+		}
+		a = old;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((text = agg_to_json(a)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (store_prepare(s->db, "INSERT OR REPLACE INTO cells(team, form, "
+	    "version, period, n, agg) VALUES(?, ?, ?, ?, ?, ?)", &st, err,
+	    errlen) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, f->version);
+	sqlite3_bind_text(st, 4, period, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)agg_n(a));
+	sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		goto out;
+	}
+	rv = 0;
+out:
+	sqlite3_finalize(st);
+	free(text);
+	agg_free(old);
+	return rv;
+}
+
+static int
+applied_hash(struct server *s, const char *id, uint8_t hash[PCRYPTO_HASH_BYTES])
+{
+	sqlite3_stmt *st;
+	int rv = 1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT hash FROM applied WHERE "
+	    "batch_id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == PCRYPTO_HASH_BYTES) {
+		memcpy(hash, sqlite3_column_blob(st, 0), PCRYPTO_HASH_BYTES);
+		rv = 0;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+ingest_batch(struct server *s, const char *name, const char *teams,
+    const char *id, const uint8_t *sealed, size_t len, char *err,
+    size_t errlen)
+{
+	uint8_t hash[PCRYPTO_HASH_BYTES], old[PCRYPTO_HASH_BYTES];
+	uint8_t raw[WIRE_BATCH_ID_BYTES];
+	uint8_t *plain = NULL;
+	size_t plen;
+	cJSON *b = NULL;
+	const struct form *f;
+	struct agg *a = NULL;
+	sqlite3_stmt *st = NULL;
+	int rv = -1;
+
+	if (util_unhex(raw, sizeof raw, id) != 0) {
+		snprintf(err, errlen, "bad batch id");
+		return -1;
+	}
+	pcrypto_hash(sealed, len, hash);
+	switch (applied_hash(s, id, old)) {
+	case 0:
+		if (sodium_memcmp(old, hash, sizeof hash) == 0)
+			return 1;
+		snprintf(err, errlen, "batch id was applied before with other "
+		    "content");
+		log_msg(LOG_WARN, "S203", "terminal '%s' resent batch %s with "
+		    "other content; refused", name, id);
+		return -1;
+	case 1:
+		break;
+	default:
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (len <= PCRYPTO_SEAL_OVERHEAD || len > WIRE_MAX_SEALED ||
+	    (plain = malloc(len - PCRYPTO_SEAL_OVERHEAD + 1)) == NULL) {
+		snprintf(err, errlen, "bad sealed batch size %zu", len);
+		return -1;
+	}
+	plen = len - PCRYPTO_SEAL_OVERHEAD;
+	if (pcrypto_seal_open(plain, sealed, len, s->box_pk, s->box_sk) != 0) {
+		snprintf(err, errlen, "batch cannot be opened with this "
+		    "server's key");
+		goto out;
+	}
+	if ((b = cJSON_ParseWithLength((const char *)plain, plen)) == NULL ||
+	    !cJSON_IsObject(b)) {
+		snprintf(err, errlen, "batch is not a JSON object");
+		goto out;
+	}
+	if (batch_check(s, name, teams, id, b, &f, &a, err, errlen) != 0)
+		goto out;
+	if (store_begin(s->db, err, errlen) != 0)
+		goto out;
+	if (store_prepare(s->db, "INSERT INTO applied(batch_id, hash) "
+	    "VALUES(?, ?)", &st, err, errlen) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		goto rollback;
+	}
+	if (cell_merge(s, cJSON_GetObjectItem(b, "team")->valuestring, f,
+	    cJSON_GetObjectItem(b, "period")->valuestring, a, err,
+	    errlen) != 0)
+		goto rollback;
+	if (store_commit(s->db, err, errlen) != 0)
+		goto out;
+	rv = 0;
+	goto out;
+rollback:
+	store_rollback(s->db);
+out:
+	sqlite3_finalize(st);
+	agg_free(a);
+	cJSON_Delete(b);
+	if (plain != NULL) {
+		sodium_memzero(plain, len - PCRYPTO_SEAL_OVERHEAD);
+		free(plain);
+	}
+	return rv;
+}
+
+static int
+handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
+    const struct terminal_rec *t, uint8_t **out, size_t *outlen)
+{
+	uint8_t ch[WIRE_NONCE_BYTES];
+	uint8_t kid[PCRYPTO_KID_BYTES];
+	const cJSON *batches = cJSON_GetObjectItemCaseSensitive(body,
+	    "batches");
+	const cJSON *it;
+	const char *nonce = wire_str(body, "nonce", 64);
+	cJSON *b, *results;
+
+	if (!t->has_pk)
+		return reply_error(g, t->name, body, WIRE_E_ENROLL,
+		    "terminal is not enrolled yet", out, outlen);
+	pcrypto_kid(t->pk, sizeof t->pk, kid);
+	if (sodium_memcmp(kid, m->kid, sizeof kid) != 0 ||
+	    wire_verify(m, t->pk) != 0)
+		return reply_error(g, t->name, body, WIRE_E_SIGNATURE,
+		    "signature does not verify", out, outlen);
+	if (nonce == NULL || !cJSON_IsArray(batches) ||
+	    cJSON_GetArraySize(batches) > WIRE_MAX_BATCHES)
+		return reply_error(g, t->name, body, WIRE_E_MALFORMED,
+		    "sync needs a nonce and at most 64 batches", out, outlen);
+	if (wire_bytes(body, "challenge", ch, sizeof ch) != 0 ||
+	    challenge_take(g, t->name, ch) != 0)
+		return reply_error(g, t->name, body, WIRE_E_CHALLENGE,
+		    "challenge unknown, used or expired; send hello again",
+		    out, outlen);
+	if ((b = cJSON_CreateObject()) == NULL)
+		return -1;
+	cJSON_AddStringToObject(b, "terminal", t->name);
+	cJSON_AddStringToObject(b, "nonce", nonce);
+	results = cJSON_AddArrayToObject(b, "results");
+	cJSON_ArrayForEach(it, batches) {
+		const char *id = wire_str(it, "id", 2 * WIRE_BATCH_ID_BYTES);
+		const char *sb64 = wire_str(it, "sealed",
+		    WIRE_MAX_SEALED / 3 * 4 + 4);
+		uint8_t *sealed = NULL, hash[PCRYPTO_HASH_BYTES];
+		char hex[2 * PCRYPTO_HASH_BYTES + 1], reason[ERRLEN];
+		size_t slen = 0;
+		cJSON *r;
+		int st;
+
+		if (id == NULL || sb64 == NULL ||
+		    util_unb64(sb64, WIRE_MAX_SEALED, &sealed, &slen) != 0) {
+			/* Without a readable id there is nothing to answer
+			 * for: the terminal keeps such a batch. */
+			continue;
+		}
+		pcrypto_hash(sealed, slen, hash);
+		util_hex(hex, hash, sizeof hash);
+		st = ingest_batch(g->s, t->name, t->teams, id, sealed, slen,
+		    reason, sizeof reason);
+		free(sealed);
+		if ((r = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(results, r)) {
+			cJSON_Delete(r);
+			cJSON_Delete(b);
+			return -1;
+		}
+		cJSON_AddStringToObject(r, "id", id);
+		cJSON_AddStringToObject(r, "hash", hex);
+		cJSON_AddStringToObject(r, "status", st == 0 ? "applied" :
+		    st == 1 ? "duplicate" : "refused");
+		if (st < 0) {
+			cJSON_AddStringToObject(r, "reason", reason);
+			log_msg(LOG_WARN, "S202", "batch %s from '%s' "
+			    "refused: %s", id, t->name, reason);
+		} else {
+			log_msg(LOG_DEBUG, "S103", "batch %s from '%s' %s", id,
+			    t->name, st == 0 ? "applied" : "duplicate");
+		}
+	}
+	return reply(g, WIRE_ACK, b, out, outlen);
+}
+
+int
+ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
+    uint8_t **out, size_t *outlen)
+{
+	struct wire_msg m;
+	struct terminal_rec t;
+	char err[ERRLEN];
+	cJSON *body = NULL;
+	const char *name;
+	int rc;
+
+	rc = wire_decode(req, len, &m, err, sizeof err);
+	if (rc == -2)
+		return reply_error(g, NULL, NULL, WIRE_E_VERSION, err, out,
+		    outlen);
+	if (rc != 0)
+		return reply_error(g, NULL, NULL, WIRE_E_MALFORMED, err, out,
+		    outlen);
+	if (m.type != WIRE_HELLO && m.type != WIRE_SYNC)
+		return reply_error(g, NULL, NULL, WIRE_E_MALFORMED,
+		    "not a request", out, outlen);
+	if ((body = wire_body(&m)) == NULL)
+		return reply_error(g, NULL, NULL, WIRE_E_MALFORMED,
+		    "body is not a JSON object", out, outlen);
+	if ((name = wire_str(body, "terminal", WIRE_NAME_MAX)) == NULL) {
+		rc = reply_error(g, NULL, body, WIRE_E_MALFORMED,
+		    "no terminal name", out, outlen);
+		goto out;
+	}
+	switch (terminal_get(g->s, name, &t)) {
+	case 0:
+		break;
+	case 1:
+		rc = reply_error(g, NULL, body, WIRE_E_UNKNOWN,
+		    "unknown terminal", out, outlen);
+		goto out;
+	default:
+		rc = reply_error(g, name, body, WIRE_E_INTERNAL,
+		    "database error", out, outlen);
+		goto out;
+	}
+	if (t.revoked) {
+		rc = reply_error(g, t.name, body, WIRE_E_REVOKED,
+		    "terminal has been revoked", out, outlen);
+		goto out;
+	}
+	rc = m.type == WIRE_HELLO ?
+	    handle_hello(g, &m, body, &t, out, outlen) :
+	    handle_sync(g, &m, body, &t, out, outlen);
+out:
+	cJSON_Delete(body);
+	return rc;
+}
