@@ -1,0 +1,73 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages pols needs to build and test.
+#
+#   deploy/install-deps.sh              install (apt-get update first)
+#   deploy/install-deps.sh --if-missing install only when something is missing
+#   deploy/install-deps.sh --check      exit 1 and list what is missing
+#
+# Idempotent. Never prompts (DEBIAN_FRONTEND=noninteractive, -y). When a
+# package is missing and cannot be installed (not root, no network), it
+# fails with one clear line saying what to install.
+set -eu
+
+PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq"
+
+missing() {
+	m=""
+	command -v cc >/dev/null 2>&1 || m="$m build-essential"
+	command -v make >/dev/null 2>&1 || m="$m build-essential"
+	command -v pkg-config >/dev/null 2>&1 || m="$m pkg-config"
+	command -v sqlite3 >/dev/null 2>&1 || m="$m sqlite3"
+	command -v jq >/dev/null 2>&1 || m="$m jq"
+	if command -v pkg-config >/dev/null 2>&1; then
+		pkg-config --exists libsodium || m="$m libsodium-dev"
+		pkg-config --exists sqlite3 || m="$m libsqlite3-dev"
+		pkg-config --exists libcjson || m="$m libcjson-dev"
+		pkg-config --exists cmocka || m="$m libcmocka-dev"
+	else
+		m="$m libsodium-dev libsqlite3-dev libcjson-dev libcmocka-dev"
+	fi
+	# Debian's libnng-dev has no .pc file: look for the header.
+	[ -f /usr/include/nng/nng.h ] || [ -f /usr/local/include/nng/nng.h ] ||
+		m="$m libnng-dev"
+	echo "$m" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//'
+}
+
+mode=${1:-install}
+need=$(missing)
+case "$mode" in
+--check)
+	[ -z "$need" ] && exit 0
+	echo "missing Debian packages: $need" >&2
+	exit 1 ;;
+--if-missing)
+	[ -z "$need" ] && exit 0 ;;
+install) ;;
+*)
+	echo "usage: $0 [--check|--if-missing]" >&2
+	exit 2 ;;
+esac
+
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1 && [ -z "${CI:-}" ] && [ -t 0 ]; then
+		SUDO=sudo
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO="sudo -n"
+	else
+		echo "install-deps: missing packages ($need) and not root; run: apt-get install $PKGS" >&2
+		exit 1
+	fi
+else
+	SUDO=
+fi
+echo "install-deps: installing $PKGS" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get update -qq || ! $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null; then
+	echo "install-deps: apt-get could not install: $PKGS" >&2
+	exit 1
+fi
+need=$(missing)
+if [ -n "$need" ]; then
+	echo "install-deps: still missing after install: $need" >&2
+	exit 1
+fi

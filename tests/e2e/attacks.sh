@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# attacks.sh - hostile messages are refused while an honest terminal syncs:
+# a tampered message, a replayed request, a replayed old reply, a batch with
+# inconsistent counts, a batch for a team the terminal does not serve, an
+# unknown protocol version, and a revoked terminal.
+. "$(dirname "$0")/lib.sh"
+: "${TB:?set POLS_TESTBIN}"
+ATK=$TB/polsattack
+
+make_server
+URL="tcp://127.0.0.1:$(free_port)"
+enroll honest bt-hengelo "$URL"
+enroll mallory bt-enschede "$URL"
+enroll gone bt-almelo "$URL"
+start_polsd "$URL"
+for t in honest mallory gone; do
+	answer "$t" "$("$B/pols-kiosk" --data "$T/$t" status >/dev/null; case $t in honest) echo bt-hengelo;; mallory) echo bt-enschede;; gone) echo bt-almelo;; esac)" 5 5 5 5 5
+	"$B/pols-kiosk" --data "$T/$t" sync || fail "first sync of $t"
+done
+
+HONEST_N=1
+honest_syncs() { # the honest terminal still gets through, exactly
+	answer honest bt-hengelo 6 6 6 6 6
+	HONEST_N=$((HONEST_N + 1))
+	"$B/pols-kiosk" --data "$T/honest" sync || fail "honest sync after $1"
+	got=$("$B/pols-kiosk" --data "$T/honest" status | sed -n 's/.*batches to send: //p')
+	[ "$got" = 0 ] || fail "honest terminal kept $got batches after $1"
+	echo "  ok: honest terminal still syncs after $1"
+}
+enschede_n() { sqlite3 "$T/srv/server.db" "SELECT COALESCE(SUM(n),0) FROM cells WHERE team='bt-enschede'"; }
+
+check "a tampered SYNC is refused (bad_signature)" "$ATK" tamper "$T/mallory" "$URL"
+honest_syncs "tampering"
+check "a replayed SYNC is refused (stale_challenge)" "$ATK" replay "$T/mallory" "$URL"
+honest_syncs "a replayed request"
+before=$(enschede_n)
+check "a batch with inconsistent counts is refused" "$ATK" badcounts "$T/mallory" "$URL" bt-enschede
+eq "the refused batch changed no cell" "$(enschede_n)" "$before"
+honest_syncs "a lying batch"
+check "a batch for a team not served is refused" "$ATK" wrongteam "$T/mallory" "$URL" bt-hengelo
+honest_syncs "a batch for another team"
+check "a message of protocol version 9 is refused with code 'version'" "$ATK" version "$T/mallory" "$URL"
+
+# A replayed old reply: a relay records a real ACK, then answers the next
+# SYNC with it. The kiosk must not delete its batch on that old reply.
+RELAY="tcp://127.0.0.1:$(free_port)"
+"$ATK" relay "$RELAY" "$URL" "$T/old-ack" record 2>>"$T/relay.log" & RPID=$!; PIDS+=("$RPID")
+sleep 0.3
+cp -a "$T/mallory" "$T/mallory-via-relay"
+sqlite3 "$T/mallory-via-relay/db/kiosk.db" "UPDATE meta SET value = CAST('$RELAY' AS BLOB) WHERE key = 'server'"
+answer mallory-via-relay bt-enschede 1 1 1 1 1
+"$B/pols-kiosk" --data "$T/mallory-via-relay" sync || fail "sync through the recording relay"
+[ -s "$T/old-ack" ] || fail "relay recorded no ACK"
+kill "$RPID"; wait "$RPID" 2>/dev/null || true
+"$ATK" relay "$RELAY" "$URL" "$T/old-ack" replay 2>>"$T/relay.log" & RPID=$!; PIDS+=("$RPID")
+sleep 0.3
+answer mallory-via-relay bt-enschede 2 2 2 2 2
+printf 'sync_timeout = 2\nrequest_timeout_ms = 300\n' >"$T/mallory-via-relay/kiosk.conf"
+before=$(enschede_n)
+set +e
+out=$("$B/pols-kiosk" --data "$T/mallory-via-relay" sync 2>&1); rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "kiosk accepted a replayed old ACK"
+echo "$out" | grep -q "old or replayed" || fail "no replay warning in: $out"
+grep -q "answered a sync with the old ack" "$T/relay.log" || fail "relay did not replay"
+pending=$("$B/pols-kiosk" --data "$T/mallory-via-relay" status | sed -n 's/.*batches to send: //p')
+eq "a replayed old ACK deletes nothing" "$pending" 1
+eq "and the server never saw that batch" "$(enschede_n)" "$before"
+kill "$RPID"; wait "$RPID" 2>/dev/null || true
+sqlite3 "$T/mallory-via-relay/db/kiosk.db" "UPDATE meta SET value = CAST('$URL' AS BLOB) WHERE key = 'server'"
+check "the kept batch arrives once the relay is gone" "$B/pols-kiosk" --data "$T/mallory-via-relay" sync
+eq "counted exactly once" "$(enschede_n)" $((before + 1))
+honest_syncs "a replayed reply"
+
+# A revoked terminal: refused, told so (signed), stops collecting, keeps data.
+"$B/polsctl" --data "$T/srv" terminal revoke gone >/dev/null
+answer gone bt-almelo 3 3 3 3 3
+set +e
+out=$("$B/pols-kiosk" --data "$T/gone" sync 2>&1); rc=$?
+set -e
+eq "a revoked terminal's sync exits 3" "$rc" 3
+echo "$out" | grep -q "ingetrokken" || fail "revoked sync said: $out"
+pending=$("$B/pols-kiosk" --data "$T/gone" status | sed -n 's/.*batches to send: //p')
+eq "a revoked terminal keeps what it holds" "$pending" 1
+set +e
+answer gone bt-almelo 3 3 3 3 3 2>/dev/null; rc=$?
+set -e
+eq "a revoked terminal takes no new answers" "$rc" 3
+grep -q "refused revoked from 'gone'" "$T/polsd.log" || fail "server log lacks the revocation"
+honest_syncs "a revoked terminal"
+
+eq "bt-hengelo counted every honest response once" \
+	"$(sqlite3 "$T/srv/server.db" "SELECT SUM(n) FROM cells WHERE team='bt-hengelo'")" "$HONEST_N"
+grep -q "S202" "$T/polsd.log" || fail "refused batches were not logged"

@@ -1,0 +1,81 @@
+# lib.sh - shared set-up for the end-to-end scripts (sourced, not run).
+# Real programs, real sqlite files, real NNG sockets; everything lives in a
+# fresh temporary folder that is removed on exit.
+set -euo pipefail
+: "${POLS_BIN:?set POLS_BIN}"
+B=$POLS_BIN
+TB=${POLS_TESTBIN:-}
+T=$(mktemp -d "${TMPDIR:-/tmp}/pols-e2e.XXXXXX")
+export POLS_NOW=${POLS_NOW:-2027-03-10T09:00:00Z}
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { # description, command...
+	local d=$1; shift
+	if "$@"; then echo "  ok: $d"; else fail "$d"; fi
+}
+eq() { # description, got, want
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+	echo "  ok: $1"
+}
+
+# A server with the org of the demo: korps > eenheid > district > 3 teams.
+make_server() {
+	cat >"$T/org.csv" <<'CSV'
+id,parent,name,kind,headcount
+nl,,Politie Nederland,korps,
+oost,nl,Eenheid Oost-Nederland,eenheid,
+twente,oost,District Twente,district,
+bt-hengelo,twente,Basisteam Hengelo,team,40
+bt-enschede,twente,Basisteam Enschede,team,55
+bt-almelo,twente,Basisteam Almelo,team,30
+CSV
+	"$B/polsctl" --data "$T/srv" init >/dev/null
+	"$B/polsctl" --data "$T/srv" org import "$T/org.csv" >/dev/null
+	"$B/polsctl" --data "$T/srv" form publish forms/team-thermometer.json >/dev/null
+}
+
+# start_polsd URL: start a real polsd and wait until it listens.
+start_polsd() {
+	local url=$1 i
+	"$B/polsd" --data "$T/srv" --listen "$url" 2>>"$T/polsd.log" &
+	POLSD_PID=$!
+	PIDS+=("$POLSD_PID")
+	for i in $(seq 100); do
+		grep -q "listening on $url" "$T/polsd.log" 2>/dev/null && return 0
+		kill -0 "$POLSD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$T/polsd.log" >&2
+	fail "polsd did not start on $url"
+}
+
+stop_polsd() {
+	kill "$POLSD_PID" 2>/dev/null || true
+	wait "$POLSD_PID" 2>/dev/null || true
+}
+
+# enroll NAME TEAMS URL
+enroll() {
+	"$B/polsctl" --data "$T/srv" terminal add "$1" --teams "$2" --server "$3" \
+		--out "$T/$1.bundle" >/dev/null
+	"$B/pols-kiosk" --data "$T/$1" enroll "$T/$1.bundle" >/dev/null
+	rm -f "$T/$1.bundle"
+}
+
+# answer TERMINAL TEAM V1 V2 V3 V4 V5 (Team Thermometer, all items)
+answer() {
+	printf '{"form":"team-thermometer","team":"%s","answers":{"veiligheid":%s,"sfeer":%s,"werkdruk":%s,"samenwerking":%s,"jezelf-zijn":%s}}' \
+		"$2" "$3" "$4" "$5" "$6" "$7" | "$B/pols-kiosk" --data "$T/$1" answer
+}
+
+report_json() { "$B/polsctl" --data "$T/srv" report --team "$1" --form team-thermometer --format json; }
+
+free_port() { echo $((20000 + RANDOM % 30000)); }
