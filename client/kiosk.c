@@ -16,6 +16,9 @@
 
 #define KIOSK_BUNDLE_MAX (8u * 1024 * 1024)
 #define KIOSK_KDF_CTX "pols-acc"
+/* A known plaintext sealed at enrollment: opening it at start proves the
+ * key file belongs to this database before anything is written. */
+#define KIOSK_KEYCHECK "pols/v1/keycheck"
 
 const struct config_key kiosk_config_keys[] = {
 	{"sync_timeout", CONFIG_INT, 1, 3600, "10",
@@ -197,6 +200,24 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	if (store_open(dbp, 1, kiosk_schema, &db, err, errlen) != 0 ||
 	    store_begin(db, err, errlen) != 0)
 		goto out;
+	{
+		struct kiosk tmp = {0};
+		uint8_t box[sizeof KIOSK_KEYCHECK + PCRYPTO_AEAD_OVERHEAD];
+		int ok = derive(&tmp, storage) == 0;
+		if (ok) {
+			pcrypto_aead_seal(box, (const uint8_t *)KIOSK_KEYCHECK,
+			    sizeof KIOSK_KEYCHECK, (const uint8_t *)KIOSK_KEYCHECK,
+			    sizeof KIOSK_KEYCHECK, tmp.acc_key);
+			ok = store_meta_set(db, "keycheck", box, sizeof box) == 0;
+		}
+		pcrypto_free_secret(tmp.acc_key);
+		pcrypto_free_secret(tmp.rowid_key);
+		if (!ok) {
+			snprintf(err, errlen, "cannot store the key check");
+			store_rollback(db);
+			goto out;
+		}
+	}
 	if (store_meta_set(db, "terminal", name, strlen(name)) != 0 ||
 	    store_meta_set(db, "server", url, strlen(url)) != 0 ||
 	    store_meta_set(db, "server_sign_pk", spk, sizeof spk) != 0 ||
@@ -300,6 +321,21 @@ kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
 	}
 	pcrypto_free_secret(storage);
 	storage = NULL;
+	{
+		uint8_t plain[sizeof KIOSK_KEYCHECK];
+		int ok = store_meta_get(k->db, "keycheck", &v, &len) == 0 &&
+		    len == sizeof plain + PCRYPTO_AEAD_OVERHEAD &&
+		    pcrypto_aead_open(plain, v, len,
+		    (const uint8_t *)KIOSK_KEYCHECK, sizeof KIOSK_KEYCHECK,
+		    k->acc_key) == 0;
+		free(v);
+		if (!ok) {
+			snprintf(err, errlen, "'%s/storage.key' does not open "
+			    "this terminal's database (wrong key file?)",
+			    k->keydir);
+			goto fail;
+		}
+	}
 	if (util_path(p, sizeof p, "%s/terminal.sk", k->keydir) != 0 ||
 	    (k->sign_sk = pcrypto_key_read_secret(p, PCRYPTO_SIGN_SK, err,
 	    errlen)) == NULL)

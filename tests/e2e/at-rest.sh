@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# at-rest.sh - what a thief of the terminal's database, or of a copy of its
+# folder, finds: with the sqlite3 shell, only ciphertext where answers live,
+# no key material in either database, key files 0600, the storage key
+# outside the database's folder, and loose or linked key files refused.
+. "$(dirname "$0")/lib.sh"
+
+hexof() { od -An -tx1 -v "$1" | tr -d ' \n'; }
+
+make_server
+URL="tcp://127.0.0.1:$(free_port)"
+enroll k bt-hengelo "$URL"
+for i in 1 2 3 4 5 6 7; do answer k bt-hengelo 7 3 9 1 10; done
+DB=$T/k/db/kiosk.db
+
+eq "accumulator rows" "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM acc')" 1
+sqlite3 "$DB" 'SELECT row, hex(box) FROM acc' >"$T/acc.txt"
+for word in bt-hengelo team-thermometer veiligheid counts '"n"' 2027; do
+	hex=$(printf '%s' "$word" | od -An -tx1 -v | tr -d ' \n' | tr a-f A-F)
+	grep -qi -- "$hex" "$T/acc.txt" && fail "accumulator shows '$word' in clear"
+	grep -q -- "$word" "$T/acc.txt" && fail "accumulator row name shows '$word'"
+done
+echo "  ok: the accumulator holds only ciphertext (no team, form, item, count or period in clear)"
+check "the accumulator's row name is a keyed hash, not the cell" \
+	grep -Eq '^[0-9a-f]{64}\|' "$T/acc.txt"
+
+# Cut into a batch (server unreachable): the batch is sealed to the server.
+printf 'sync_timeout = 1\nrequest_timeout_ms = 200\n' >"$T/k/kiosk.conf"
+"$B/pols-kiosk" --data "$T/k" sync 2>/dev/null && fail "sync without server succeeded"
+eq "accumulator cut into one batch" "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM batches')" 1
+eq "no open accumulator left" "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM acc')" 0
+sqlite3 "$DB" 'SELECT hex(sealed) FROM batches' >"$T/batch.txt"
+for word in bt-hengelo counts veiligheid; do
+	hex=$(printf '%s' "$word" | od -An -tx1 -v | tr -d ' \n' | tr a-f A-F)
+	grep -qi -- "$hex" "$T/batch.txt" && fail "batch shows '$word' in clear"
+done
+echo "  ok: the batch is sealed (no team, item or count in clear)"
+
+# No key material inside either database (nor its WAL).
+for key in "$T/k/keys/storage.key" "$T/k/keys/terminal.sk" "$T/k/keys/enroll.token" \
+	"$T/srv/keys/sign.sk" "$T/srv/keys/box.sk"; do
+	k=$(hexof "$key")
+	for f in "$DB"* "$T/srv/server.db"*; do
+		hexof "$f" | grep -q "$k" && fail "$(basename "$key") found inside $f"
+	done
+	# The secret half of the signing key (first 32 bytes of .sk) too.
+	k32=${k:0:64}
+	for f in "$DB"* "$T/srv/server.db"*; do
+		hexof "$f" | grep -q "$k32" && fail "seed of $(basename "$key") found inside $f"
+	done
+done
+echo "  ok: neither database holds key material"
+
+for f in "$T/k/keys/storage.key" "$T/k/keys/terminal.sk" "$T/k/keys/enroll.token" \
+	"$T/srv/keys/sign.sk" "$T/srv/keys/box.sk" "$DB" "$T/srv/server.db"; do
+	eq "mode of $(basename "$f")" "$(stat -c %a "$f")" 600
+done
+eq "the database folder holds only the database" "$(ls "$T/k/db" | grep -v '^kiosk.db' | wc -l)" 0
+check "the storage key is not in the database's folder" test ! -e "$T/k/db/storage.key"
+
+# The server keeps merged cells only: no per-batch or per-terminal content.
+eq "server tables" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type='table' ORDER BY name)")" \
+	"applied,cells,forms,meta,org,terminals"
+eq "applied keeps id and hash only" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('applied')")" "batch_id,hash"
+
+# A key file readable by others, or a symlink in its place, is refused.
+chmod 644 "$T/k/keys/storage.key"
+set +e
+out=$(echo '{}' | "$B/pols-kiosk" --data "$T/k" answer 2>&1); rc=$?
+set -e
+eq "a world-readable storage key is refused" "$rc" 1
+echo "$out" | grep -q "readable by others" || fail "said: $out"
+chmod 600 "$T/k/keys/storage.key"
+mv "$T/k/keys/storage.key" "$T/storage.key"
+ln -s "$T/storage.key" "$T/k/keys/storage.key"
+set +e
+out=$(echo '{}' | "$B/pols-kiosk" --data "$T/k" answer 2>&1); rc=$?
+set -e
+eq "a symlinked storage key is refused" "$rc" 1
+echo "$out" | grep -q "cannot open" || fail "said: $out"
+rm "$T/k/keys/storage.key"; mv "$T/storage.key" "$T/k/keys/storage.key"
+
+# Another terminal's storage key cannot open this database's accumulators.
+answer k bt-hengelo 1 1 1 1 1
+enroll other bt-hengelo "$URL"
+cp "$T/other/keys/storage.key" "$T/k/keys/storage.key"
+set +e
+out=$(printf '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}' |
+	"$B/pols-kiosk" --data "$T/k" answer 2>&1); rc=$?
+set -e
+eq "a wrong storage key opens nothing" "$rc" 1
+echo "$out" | grep -q "does not open" || fail "said: $out"
+
+# Bad input: one line, exit 2, nothing stored.
+before=$(sqlite3 "$T/other/db/kiosk.db" 'SELECT COUNT(*) FROM acc')
+for bad in '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":11,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}' \
+	'{"form":"team-thermometer","team":"bt-hengelo","answers":{"nope":1}}' \
+	'{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1}}' \
+	'{"form":"team-thermometer","team":"bt-almelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}' \
+	'{"form":"sentimeter","team":"bt-hengelo","answers":{}}' \
+	'not json'; do
+	set +e
+	out=$(printf '%s' "$bad" | "$B/pols-kiosk" --data "$T/other" answer 2>&1); rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "bad answer exit $rc: $bad"
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "not one line: $out"
+	echo "  ok: refused with exit 2: $out"
+done
+eq "nothing stored from bad input" "$(sqlite3 "$T/other/db/kiosk.db" 'SELECT COUNT(*) FROM acc')" "$before"
