@@ -49,6 +49,7 @@ PROGS      := $(B)/pols-kiosk $(B)/polsd $(B)/polsctl
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(O)/tests/%)
 
+.SECONDARY:
 .PHONY: all test demo asan asan-test install uninstall clean deps tests-build
 all: $(PROGS)
 

@@ -148,7 +148,7 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	uint8_t spk[PCRYPTO_SIGN_PK], bpk[PCRYPTO_BOX_PK], token[32];
 	uint8_t tpk[PCRYPTO_SIGN_PK], *tsk = NULL, *storage = NULL;
 	sqlite3 *db = NULL;
-	int rv = -1;
+	int rv = -1, made_keys = 0;
 
 	if (paths(dir, keydir, dbp, kd, sizeof dbp) != 0) {
 		snprintf(err, errlen, "path too long: '%s'", dir);
@@ -190,6 +190,7 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	}
 	crypto_sign_keypair(tpk, tsk);
 	crypto_kdf_keygen(storage);
+	made_keys = 1;
 	if (util_path(p, sizeof p, "%s/terminal.sk", kd) != 0 ||
 	    pcrypto_key_write(p, tsk, PCRYPTO_SIGN_SK, 1, err, errlen) != 0 ||
 	    util_path(p, sizeof p, "%s/storage.key", kd) != 0 ||
@@ -233,10 +234,17 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 		goto out;
 	rv = 0;
 out:
-	if (rv != 0 && db != NULL) {
+	if (rv != 0 && made_keys) {
+		/* Leave no half-enrolled terminal behind: a retry with a good
+		 * bundle must start from nothing. */
+		static const char *const files[] = {"terminal.sk",
+		    "storage.key", "enroll.token"};
 		store_close(db);
 		db = NULL;
-		unlink(dbp); /* leave no half-enrolled terminal behind */
+		unlink(dbp);
+		for (size_t i = 0; i < 3; i++)
+			if (util_path(p, sizeof p, "%s/%s", kd, files[i]) == 0)
+				unlink(p);
 	}
 	store_close(db);
 	pcrypto_free_secret(tsk);

@@ -92,3 +92,6 @@ honest_syncs "a revoked terminal"
 eq "bt-hengelo counted every honest response once" \
 	"$(sqlite3 "$T/srv/server.db" "SELECT SUM(n) FROM cells WHERE team='bt-hengelo'")" "$HONEST_N"
 grep -q "S202" "$T/polsd.log" || fail "refused batches were not logged"
+
+stop_polsd
+echo "  ok: polsd stopped cleanly"

@@ -9,10 +9,16 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pols-e2e.XXXXXX")
 export POLS_NOW=${POLS_NOW:-2027-03-10T09:00:00Z}
 PIDS=()
 cleanup() {
-	local p
+	local p rc=$?
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	# Sanitizer reports from background servers (make asan-test).
+	if grep -lE 'Sanitizer|runtime error' "$T"/*.log 2>/dev/null; then
+		cat "$T"/*.log >&2
+		rc=1
+	fi
 	rm -rf "$T"
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -57,9 +63,11 @@ start_polsd() {
 	fail "polsd did not start on $url"
 }
 
-stop_polsd() {
+stop_polsd() { # a clean stop on SIGTERM, exit 0 (and no leak under ASan)
+	local rc=0
 	kill "$POLSD_PID" 2>/dev/null || true
-	wait "$POLSD_PID" 2>/dev/null || true
+	wait "$POLSD_PID" || rc=$?
+	[ "$rc" -eq 0 ] || fail "polsd exited $rc on SIGTERM"
 }
 
 # enroll NAME TEAMS URL

@@ -92,3 +92,6 @@ for i in 1 2 3 4 5; do answer t3 bt-almelo 5 5 5 5 5 >/dev/null; done
 start_polsd "$IPC"
 check "sync over ipc://" "$B/pols-kiosk" --data "$T/t3" sync
 eq "ipc batch merged into bt-almelo" "$(report_json bt-almelo | jq .n)" $((${n[bt-almelo]} + 5))
+
+stop_polsd
+echo "  ok: polsd stopped cleanly"

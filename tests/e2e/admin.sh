@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# admin.sh - polsctl as an administrator meets it: init refuses to
+# overwrite, org import is all-or-nothing with FILE:LINE errors and updates
+# on re-import, forms are validated and versioned, terminals need real
+# teams, settings are checked, and a cell below k is not shown.
+. "$(dirname "$0")/lib.sh"
+
+must_fail() { # description, expected stderr fragment, command...
+	local d=$1 frag=$2 out rc; shift 2
+	set +e; out=$("$@" 2>&1); rc=$?; set -e
+	[ "$rc" -ne 0 ] || fail "$d: succeeded"
+	printf '%s\n' "$out" | grep -qF -- "$frag" || fail "$d: said '$out', want '$frag'"
+	echo "  ok: $d -> $out"
+}
+S=$T/srv
+make_server
+
+must_fail "init refuses an existing installation" "refusing to overwrite" \
+	"$B/polsctl" --data "$S" init
+check "the keys are untouched after a refused init" test -s "$S/keys/sign.sk"
+
+# org import: a bad row anywhere means nothing is imported.
+cat >"$T/bad.csv" <<'CSV'
+id,parent,name,kind,headcount
+bt-nieuw,twente,Basisteam Nieuw,team,12
+bt-raar,twente,Basisteam Raar,teem,5
+CSV
+must_fail "a bad kind is refused with its line" "bad.csv:3: unknown kind 'teem'" \
+	"$B/polsctl" --data "$S" org import "$T/bad.csv"
+eq "nothing of the bad file was imported" \
+	"$(sqlite3 "$S/server.db" "SELECT COUNT(*) FROM org WHERE id = 'bt-nieuw'")" 0
+printf 'id,parent,name,kind,headcount\nbt-wees,nergens,Basisteam Wees,team,9\n' >"$T/orphan.csv"
+must_fail "an unknown parent is refused with its line" "orphan.csv:2: parent 'nergens'" \
+	"$B/polsctl" --data "$S" org import "$T/orphan.csv"
+printf 'id,parent,name,kind,headcount\nd-x,bt-hengelo,District X,district,\n' >"$T/upside.csv"
+must_fail "a district under a team is refused" "upside.csv:2:" \
+	"$B/polsctl" --data "$S" org import "$T/upside.csv"
+printf 'id,parent,name,kind,headcount\nbt-hengelo,twente,Basisteam Hengelo-Borne,team,44\n' >"$T/update.csv"
+check "re-import updates a team" "$B/polsctl" --data "$S" org import "$T/update.csv"
+eq "name and headcount updated" \
+	"$(sqlite3 "$S/server.db" "SELECT name || '/' || headcount FROM org WHERE id = 'bt-hengelo'")" \
+	"Basisteam Hengelo-Borne/44"
+eq "the rest of the org is still there" "$(sqlite3 "$S/server.db" 'SELECT COUNT(*) FROM org')" 6
+
+# Forms: validated, signed, versions immutable.
+printf '{"id":"kapot","version":1,"title":{"nl":"x","en":"x"},"period":"week","items":[{"id":"a","type":"slider","text":{"nl":"a","en":"a"}}]}' >"$T/kapot.json"
+must_fail "an invalid form is refused with the item named" "unknown type 'slider'" \
+	"$B/polsctl" --data "$S" form publish "$T/kapot.json"
+check "publishing the same form again is harmless" \
+	"$B/polsctl" --data "$S" form publish forms/team-thermometer.json
+jq '.title.nl = "Teamthermometer (gewijzigd)"' forms/team-thermometer.json >"$T/changed.json"
+must_fail "a changed form under the same version is refused" "already published with other content" \
+	"$B/polsctl" --data "$S" form publish "$T/changed.json"
+jq '.version = 2 | .title.nl = "Teamthermometer 2"' forms/team-thermometer.json >"$T/v2.json"
+check "a new version publishes" "$B/polsctl" --data "$S" form publish "$T/v2.json"
+eq "both versions kept" "$(sqlite3 "$S/server.db" "SELECT group_concat(version) FROM forms WHERE id='team-thermometer'")" "1,2"
+sig=$(sqlite3 "$S/server.db" "SELECT length(sig) FROM forms WHERE version = 2")
+eq "the stored form carries a 64-byte signature" "$sig" 64
+
+# Terminals.
+must_fail "a terminal for an unknown team is refused" "team 'bt-nergens' is not in the organisation" \
+	"$B/polsctl" --data "$S" terminal add t9 --teams bt-nergens --out "$T/t9.bundle"
+must_fail "a terminal for a district is refused" "'twente' is a district, not a team" \
+	"$B/polsctl" --data "$S" terminal add t9 --teams twente --out "$T/t9.bundle"
+check "no bundle was written for a refused terminal" test ! -e "$T/t9.bundle"
+enroll t1 bt-hengelo "ipc://$T/s.sock"
+must_fail "a terminal name is used once" "already exists" \
+	"$B/polsctl" --data "$S" terminal add t1 --teams bt-hengelo --out "$T/again.bundle"
+"$B/polsctl" --data "$S" terminal add t2 --teams bt-hengelo --out "$T/t2.bundle" >/dev/null
+eq "the bundle is 0600 (it holds a one-time token)" "$(stat -c %a "$T/t2.bundle")" 600
+must_fail "a terminal cannot be enrolled twice" "already an enrolled terminal" \
+	"$B/pols-kiosk" --data "$T/t1" enroll "$T/t2.bundle"
+echo '{"not":"a bundle"}' >"$T/fake.bundle"
+must_fail "a file that is no bundle is refused" "is not an enrollment bundle" \
+	"$B/pols-kiosk" --data "$T/fake" enroll "$T/fake.bundle"
+# A bundle whose form was altered after signing: the terminal refuses it.
+jq '.forms[0].form |= sub("Hoe veilig"; "Hoe onveilig")' "$T/t2.bundle" >"$T/forged.bundle"
+must_fail "a bundle with a forged form is refused" "form signature does not verify" \
+	"$B/pols-kiosk" --data "$T/forged" enroll "$T/forged.bundle"
+check "and no half-enrolled terminal is left" test ! -e "$T/forged/db/kiosk.db"
+eq "nor any of its keys" "$(ls "$T/forged/keys" | wc -l)" 0
+check "the good bundle then enrolls in the same place" \
+	"$B/pols-kiosk" --data "$T/forged" enroll "$T/t2.bundle"
+
+# Settings: unknown keys and bad values, with FILE:LINE.
+printf 'listen = tcp://127.0.0.1:1\n\nmin_respondents = 2\n' >"$T/bad.conf"
+must_fail "k below 3 is refused" "bad.conf:3: 'min_respondents' must be an integer between 3 and 1000" \
+	"$B/polsd" --data "$S" --config "$T/bad.conf"
+printf 'lissen = tcp://127.0.0.1:1\n' >"$T/typo.conf"
+must_fail "an unknown key is refused" "typo.conf:1: unknown key 'lissen'" \
+	"$B/polsctl" --data "$S" --config "$T/typo.conf" terminal list
+printf 'sync_timeout = 0\n' >"$T/t1/kiosk.conf"
+must_fail "a bad kiosk setting is refused" "kiosk.conf:1: 'sync_timeout' must be an integer between 1 and 3600" \
+	"$B/pols-kiosk" --data "$T/t1" status
+rm "$T/t1/kiosk.conf"
+check "polsctl writes a commented example config" "$B/polsctl" config-example "$T/example.conf"
+check "which polsd accepts as it is" "$B/polsctl" --data "$S" --config "$T/example.conf" terminal list
+grep -q '^#min_respondents = 5' "$T/example.conf" || fail "example lacks min_respondents"
+must_fail "a malformed POLS_NOW is refused" "POLS_NOW" \
+	env POLS_NOW=gisteren "$B/pols-kiosk" --data "$T/t1" answer <<<'{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}'
+
+# Fewer than k respondents: nothing shown, counts included.
+start_polsd "ipc://$T/s.sock"
+for i in 1 2 3 4; do answer t1 bt-hengelo 9 9 9 9 9; done
+"$B/pols-kiosk" --data "$T/t1" sync
+out=$(report_json bt-hengelo)
+eq "4 respondents < k=5: suppressed" "$(echo "$out" | jq .suppressed)" true
+eq "and no count is shown" "$(echo "$out" | jq '.n, .items' | tr -d '\n')" nullnull
+"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer | grep -q "Minder dan 5 respondenten" ||
+	fail "text report does not say why"
+answer t1 bt-hengelo 9 9 9 9 9
+"$B/pols-kiosk" --data "$T/t1" sync
+eq "at k=5 the cell is shown" "$(report_json bt-hengelo | jq .n)" 5
+must_fail "a report for a district as team is refused" "'twente' is a district, not a team" \
+	"$B/polsctl" --data "$S" report --team twente --form team-thermometer
+must_fail "a report in an unknown format is refused" "--format must be text or json" \
+	"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer --format xml
+
+stop_polsd
+echo "  ok: polsd stopped cleanly"
