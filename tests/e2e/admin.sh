@@ -9,7 +9,7 @@ must_fail() { # description, expected stderr fragment, command...
 	local d=$1 frag=$2 out rc; shift 2
 	set +e; out=$("$@" 2>&1); rc=$?; set -e
 	[ "$rc" -ne 0 ] || fail "$d: succeeded"
-	printf '%s\n' "$out" | grep -qF -- "$frag" || fail "$d: said '$out', want '$frag'"
+	grep -qF -- "$frag" <<<"$out" || fail "$d: said '$out', want '$frag'"
 	echo "  ok: $d -> $out"
 }
 S=$T/srv
@@ -106,8 +106,8 @@ for i in 1 2 3 4; do answer t1 bt-hengelo 9 9 9 9 9; done
 out=$(report_json bt-hengelo)
 eq "4 respondents < k=5: suppressed" "$(echo "$out" | jq .suppressed)" true
 eq "and no count is shown" "$(echo "$out" | jq '.n, .items' | tr -d '\n')" nullnull
-"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer | grep -q "Minder dan 5 respondenten" ||
-	fail "text report does not say why"
+out=$("$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer)
+grep -q "Minder dan 5 respondenten" <<<"$out" || fail "text report does not say why: $out"
 answer t1 bt-hengelo 9 9 9 9 9
 "$B/pols-kiosk" --data "$T/t1" sync
 eq "at k=5 the cell is shown" "$(report_json bt-hengelo | jq .n)" 5

@@ -41,15 +41,22 @@ for key in "$T/k/keys/storage.key" "$T/k/keys/terminal.sk" "$T/k/keys/enroll.tok
 	"$T/srv/keys/sign.sk" "$T/srv/keys/box.sk"; do
 	k=$(hexof "$key")
 	for f in "$DB"* "$T/srv/server.db"*; do
-		hexof "$f" | grep -q "$k" && fail "$(basename "$key") found inside $f"
+		h=$(hexof "$f")
+		grep -q "$k" <<<"$h" && fail "$(basename "$key") found inside $f"
 	done
 	# The secret half of the signing key (first 32 bytes of .sk) too.
 	k32=${k:0:64}
 	for f in "$DB"* "$T/srv/server.db"*; do
-		hexof "$f" | grep -q "$k32" && fail "seed of $(basename "$key") found inside $f"
+		h=$(hexof "$f")
+		grep -q "$k32" <<<"$h" && fail "seed of $(basename "$key") found inside $f"
 	done
 done
 echo "  ok: neither database holds key material"
+# The scan itself can fail: a file that does contain the key is found.
+cat "$DB" "$T/k/keys/storage.key" >"$T/planted"
+grep -q "$(hexof "$T/k/keys/storage.key")" <<<"$(hexof "$T/planted")" ||
+	fail "the key scan cannot find a planted key"
+echo "  ok: the key scan finds a planted key"
 
 for f in "$T/k/keys/storage.key" "$T/k/keys/terminal.sk" "$T/k/keys/enroll.token" \
 	"$T/srv/keys/sign.sk" "$T/srv/keys/box.sk" "$DB" "$T/srv/server.db"; do
@@ -69,7 +76,7 @@ set +e
 out=$(echo '{}' | "$B/pols-kiosk" --data "$T/k" answer 2>&1); rc=$?
 set -e
 eq "a world-readable storage key is refused" "$rc" 1
-echo "$out" | grep -q "readable by others" || fail "said: $out"
+grep -q "readable by others" <<<"$out" || fail "said: $out"
 chmod 600 "$T/k/keys/storage.key"
 mv "$T/k/keys/storage.key" "$T/storage.key"
 ln -s "$T/storage.key" "$T/k/keys/storage.key"
@@ -77,7 +84,7 @@ set +e
 out=$(echo '{}' | "$B/pols-kiosk" --data "$T/k" answer 2>&1); rc=$?
 set -e
 eq "a symlinked storage key is refused" "$rc" 1
-echo "$out" | grep -q "cannot open" || fail "said: $out"
+grep -q "cannot open" <<<"$out" || fail "said: $out"
 rm "$T/k/keys/storage.key"; mv "$T/storage.key" "$T/k/keys/storage.key"
 
 # Another terminal's storage key cannot open this database's accumulators.
@@ -89,7 +96,7 @@ out=$(printf '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligh
 	"$B/pols-kiosk" --data "$T/k" answer 2>&1); rc=$?
 set -e
 eq "a wrong storage key opens nothing" "$rc" 1
-echo "$out" | grep -q "does not open" || fail "said: $out"
+grep -q "does not open" <<<"$out" || fail "said: $out"
 
 # Bad input: one line, exit 2, nothing stored.
 before=$(sqlite3 "$T/other/db/kiosk.db" 'SELECT COUNT(*) FROM acc')

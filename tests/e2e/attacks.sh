@@ -61,7 +61,7 @@ set +e
 out=$("$B/pols-kiosk" --data "$T/mallory-via-relay" sync 2>&1); rc=$?
 set -e
 [ "$rc" -ne 0 ] || fail "kiosk accepted a replayed old ACK"
-echo "$out" | grep -q "old or replayed" || fail "no replay warning in: $out"
+grep -q "old or replayed" <<<"$out" || fail "no replay warning in: $out"
 grep -q "answered a sync with the old ack" "$T/relay.log" || fail "relay did not replay"
 pending=$("$B/pols-kiosk" --data "$T/mallory-via-relay" status | sed -n 's/.*batches to send: //p')
 eq "a replayed old ACK deletes nothing" "$pending" 1
@@ -79,7 +79,7 @@ set +e
 out=$("$B/pols-kiosk" --data "$T/gone" sync 2>&1); rc=$?
 set -e
 eq "a revoked terminal's sync exits 3" "$rc" 3
-echo "$out" | grep -q "ingetrokken" || fail "revoked sync said: $out"
+grep -q "ingetrokken" <<<"$out" || fail "revoked sync said: $out"
 pending=$("$B/pols-kiosk" --data "$T/gone" status | sed -n 's/.*batches to send: //p')
 eq "a revoked terminal keeps what it holds" "$pending" 1
 set +e

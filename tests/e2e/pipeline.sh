@@ -37,8 +37,8 @@ set +e
 out=$("$B/pols-kiosk" --data "$T/t1" sync 2>&1); rc=$?
 set -e
 [ "$rc" -eq 1 ] || fail "sync with polsd down: exit $rc, want 1"
-echo "$out" | grep -q "niet bereikbaar" || fail "sync with polsd down said: $out"
-echo "$out" | grep -q "kept for the next sync" || fail "no 'kept' in: $out"
+grep -q "niet bereikbaar" <<<"$out" || fail "sync with polsd down said: $out"
+grep -q "kept for the next sync" <<<"$out" || fail "no 'kept' in: $out"
 echo "  ok: sync with polsd down fails clearly ($out)"
 pending=$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*batches to send: //p')
 eq "batches kept while the server is down" "$pending" 2
