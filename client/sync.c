@@ -164,7 +164,8 @@ exchange(struct kiosk *k, struct conn *c, enum wire_type type,
 	uint8_t *msg = NULL, *rep = NULL;
 	size_t len, rlen = 0;
 	struct wire_msg m;
-	const char *rn, *code;
+	const char *rn, *rq, *rt, *code;
+	char reqhash[2 * PCRYPTO_HASH_BYTES + 1];
 	cJSON *b = NULL;
 	enum xrc x = XR_TRANSIENT;
 	int rv;
@@ -181,6 +182,11 @@ exchange(struct kiosk *k, struct conn *c, enum wire_type type,
 		return XR_FATAL;
 	}
 	free(text);
+	{
+		uint8_t h[PCRYPTO_HASH_BYTES];
+		pcrypto_hash(msg, len, h);
+		util_hex(reqhash, h, sizeof h);
+	}
 	rv = nng_send(c->sock, msg, len, 0);
 	free(msg);
 	if (rv == 0)
@@ -202,10 +208,17 @@ exchange(struct kiosk *k, struct conn *c, enum wire_type type,
 		log_msg(LOG_WARN, "K202", "%s", err);
 		goto out;
 	}
+	rq = wire_str(b, "request", 2 * PCRYPTO_HASH_BYTES);
 	rn = wire_str(b, "nonce", 64);
-	if (rn == NULL || strcmp(rn, nonce) != 0) {
+	rt = wire_str(b, "terminal", WIRE_NAME_MAX);
+	if (rq == NULL || strcmp(rq, reqhash) != 0 ||
+	    (m.type != WIRE_ERROR && (rn == NULL || strcmp(rn, nonce) != 0)) ||
+	    (rt != NULL && strcmp(rt, k->name) != 0) ||
+	    (rt == NULL && m.type != WIRE_ERROR)) {
 		/* A replayed or misdirected reply: it proves nothing about
-		 * this request, so nothing is deleted. */
+		 * this request, so nothing is deleted. An ERROR may lack our
+		 * nonce (the server could not read the request) but must
+		 * still name the exact request bytes. */
 		snprintf(err, errlen, "reply does not answer this request "
 		    "(old or replayed); ignored");
 		log_msg(LOG_WARN, "K203", "%s", err);
@@ -214,12 +227,13 @@ exchange(struct kiosk *k, struct conn *c, enum wire_type type,
 	if (m.type == WIRE_ERROR) {
 		code = wire_str(b, "code", 64);
 		snprintf(err, errlen, "server refused: %s (%s)",
-		    wire_str(b, "message", 200) ? wire_str(b, "message", 200) :
+		    wire_str(b, "message", 255) ? wire_str(b, "message", 255) :
 		    "?", code ? code : "?");
-		if (code && strcmp(code, WIRE_E_REVOKED) == 0)
+		if (code && strcmp(code, WIRE_E_REVOKED) == 0 && rt != NULL)
 			x = XR_REVOKED;
-		else if (code && strcmp(code, WIRE_E_CHALLENGE) == 0)
-			x = XR_TRANSIENT;
+		else if (code && (strcmp(code, WIRE_E_CHALLENGE) == 0 ||
+		    strcmp(code, WIRE_E_INTERNAL) == 0))
+			x = XR_TRANSIENT; /* a passing state of the server */
 		else
 			x = XR_FATAL;
 		goto out;
@@ -268,7 +282,8 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 	cJSON_AddStringToObject(req, "nonce", nonce);
 	if (util_path(tp, sizeof tp, "%s/enroll.token", k->keydir) == 0 &&
 	    util_exists(tp)) {
-		uint8_t sealed[32 + PCRYPTO_SEAL_OVERHEAD];
+		uint8_t sealed[32 + PCRYPTO_SIGN_PK + PCRYPTO_SEAL_OVERHEAD];
+		uint8_t both[32 + PCRYPTO_SIGN_PK];
 		char e[ERRLEN];
 		if ((token = pcrypto_key_read_secret(tp, 32, e, sizeof e)) ==
 		    NULL) {
@@ -276,7 +291,11 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 			cJSON_Delete(req);
 			return XR_FATAL;
 		}
-		pcrypto_seal(sealed, token, 32, k->server_box_pk);
+		/* token || our key, sealed: binds the token to this key. */
+		memcpy(both, token, 32);
+		memcpy(both + 32, k->sign_pk, PCRYPTO_SIGN_PK);
+		pcrypto_seal(sealed, both, sizeof both, k->server_box_pk);
+		sodium_memzero(both, sizeof both);
 		pcrypto_free_secret(token);
 		en = cJSON_AddObjectToObject(req, "enroll");
 		wire_add_bytes(en, "pk", k->sign_pk, sizeof k->sign_pk);
@@ -311,8 +330,8 @@ struct sent {
 	char hash[2 * PCRYPTO_HASH_BYTES + 1];
 };
 
-/* One SYNC with up to WIRE_MAX_BATCHES unanswered batches. *left: batches
- * still to send after this one. */
+/* One HELLO/SYNC round with up to WIRE_MAX_BATCHES unanswered batches;
+ * counts settled batches into *done and refused ones into *refused. */
 static enum xrc
 sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
     char *err, size_t errlen)
@@ -370,7 +389,7 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 		const char *id = wire_str(r, "id", 64);
 		const char *hash = wire_str(r, "hash", 64);
 		const char *status = wire_str(r, "status", 16);
-		const char *reason = wire_str(r, "reason", 200);
+		const char *reason = wire_str(r, "reason", 255);
 		size_t i;
 
 		if (!id || !hash || !status)
@@ -488,8 +507,7 @@ kiosk_sync(struct kiosk *k, char *err, size_t errlen)
 			goto out;
 		}
 		usleep((useconds_t)(wait * 1e6));
-		if (backoff < 2.0)
-			backoff *= 2;
+		backoff = backoff * 2 > 2.0 ? 2.0 : backoff * 2;
 	}
 	if (refused > 0) {
 		snprintf(err, errlen, "%d batch(es) refused by the server "

@@ -31,6 +31,7 @@ struct challenge {
 
 struct ingest {
 	struct server *s;
+	char request[2 * PCRYPTO_HASH_BYTES + 1]; /* hash of the request */
 	struct challenge ch[INGEST_MAX_CHALLENGES];
 	size_t next; /* replaced round robin when full */
 };
@@ -123,6 +124,9 @@ reply(struct ingest *g, enum wire_type type, cJSON *body, uint8_t **out,
 	if (body == NULL)
 		return -1;
 	cJSON_AddNumberToObject(body, "time", (double)now());
+	/* Every reply names the exact request it answers, so it cannot be
+	 * replayed to, or stand in for, any other request. */
+	cJSON_AddStringToObject(body, "request", g->request);
 	if ((text = cJSON_PrintUnformatted(body)) != NULL)
 		rv = wire_encode(type, g->s->kid, text, strlen(text),
 		    g->s->sign_sk, out, outlen);
@@ -165,7 +169,10 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 		return reply_error(g, t->name, body, WIRE_E_MALFORMED,
 		    "hello without nonce", out, outlen);
 	if (!t->has_pk) {
-		uint8_t sealed[32 + PCRYPTO_SEAL_OVERHEAD], token[32];
+		/* The seal holds token || pk: whoever watches a first HELLO
+		 * cannot reuse its sealed token with a key of their own. */
+		uint8_t sealed[32 + PCRYPTO_SIGN_PK + PCRYPTO_SEAL_OVERHEAD];
+		uint8_t token[32 + PCRYPTO_SIGN_PK];
 		uint8_t th[PCRYPTO_HASH_BYTES];
 		int ok;
 
@@ -176,9 +183,10 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			    "terminal is not enrolled yet; hello must carry "
 			    "its key and token", out, outlen);
 		ok = pcrypto_seal_open(token, sealed, sizeof sealed,
-		    g->s->box_pk, g->s->box_sk) == 0;
+		    g->s->box_pk, g->s->box_sk) == 0 &&
+		    sodium_memcmp(token + 32, pk, sizeof pk) == 0;
 		if (ok) {
-			pcrypto_hash(token, sizeof token, th);
+			pcrypto_hash(token, 32, th);
 			ok = t->has_token && sodium_memcmp(th, t->token_hash,
 			    sizeof th) == 0;
 		}
@@ -193,12 +201,15 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			return reply_error(g, t->name, body, WIRE_E_INTERNAL,
 			    "cannot record the terminal's key", out, outlen);
 		log_msg(LOG_INFO, "S102", "terminal '%s' enrolled", t->name);
-	} else {
-		pcrypto_kid(t->pk, sizeof t->pk, kid);
-		if (sodium_memcmp(kid, m->kid, sizeof kid) != 0 ||
-		    wire_verify(m, t->pk) != 0)
-			return reply_error(g, t->name, body, WIRE_E_SIGNATURE,
-			    "signature does not verify", out, outlen);
+	} else if (cJSON_IsObject(en) &&
+	    (wire_bytes(en, "pk", pk, sizeof pk) != 0 ||
+	    sodium_memcmp(pk, t->pk, sizeof pk) != 0)) {
+		log_msg(LOG_WARN, "S204", "terminal '%s' tried to enroll, but "
+		    "another key is already bound to it; was its bundle "
+		    "used elsewhere?", t->name);
+		return reply_error(g, t->name, body, WIRE_E_ENROLL,
+		    "this terminal name is already enrolled with another key; "
+		    "ask the administrator", out, outlen);
 	}
 	challenge_new(g, t->name, ch);
 	if ((b = cJSON_CreateObject()) == NULL)
@@ -230,6 +241,12 @@ batch_check(struct server *s, const char *name, const char *teams,
 	char e[ERRLEN];
 	int rv;
 
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "v");
+
+	if (!cJSON_IsNumber(v) || v->valuedouble != 1) {
+		snprintf(err, errlen, "batch format version is not 1");
+		return -1;
+	}
 	if (!bid || !bt || !team || !fid || !period || !cJSON_IsNumber(ver) ||
 	    !cJSON_IsObject(agg)) {
 		snprintf(err, errlen, "batch lacks batch, terminal, team, "
@@ -267,7 +284,10 @@ batch_check(struct server *s, const char *name, const char *teams,
 	rv = agg_from_json(aggtext, strlen(aggtext), ap, e, sizeof e);
 	free(aggtext);
 	if (rv != 0 || agg_check(*ap, *fp, e, sizeof e) != 0) {
-		snprintf(err, errlen, "counts: %s", e);
+		/* The detail holds counts of a small batch: neither logged
+		 * nor sent back, so no answer ends up in a log. */
+		snprintf(err, errlen, "counts are malformed or inconsistent "
+		    "with form '%s' version %d", (*fp)->id, (*fp)->version);
 		agg_free(*ap);
 		*ap = NULL;
 		return -1;
@@ -340,6 +360,22 @@ out:
 	return rv;
 }
 
+/* The applied table's key for a batch: BLAKE2b-128 of terminal NUL id.
+ * Per terminal, so one terminal cannot pre-empt another's batch id seen on
+ * the network; hashed, so the table names no terminal. */
+static void
+applied_key(const char *name, const char *id, char out[33])
+{
+	crypto_generichash_state st;
+	uint8_t h[WIRE_BATCH_ID_BYTES];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const uint8_t *)name, strlen(name) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)id, strlen(id));
+	crypto_generichash_final(&st, h, sizeof h);
+	util_hex(out, h, sizeof h);
+}
+
 static int
 applied_hash(struct server *s, const char *id, uint8_t hash[PCRYPTO_HASH_BYTES])
 {
@@ -366,6 +402,7 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 {
 	uint8_t hash[PCRYPTO_HASH_BYTES], old[PCRYPTO_HASH_BYTES];
 	uint8_t raw[WIRE_BATCH_ID_BYTES];
+	char key[2 * WIRE_BATCH_ID_BYTES + 1];
 	uint8_t *plain = NULL;
 	size_t plen;
 	cJSON *b = NULL;
@@ -374,12 +411,15 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 	sqlite3_stmt *st = NULL;
 	int rv = -1;
 
-	if (util_unhex(raw, sizeof raw, id) != 0) {
-		snprintf(err, errlen, "bad batch id");
+	if (strlen(id) != 2 * WIRE_BATCH_ID_BYTES ||
+	    strspn(id, "0123456789abcdef") != strlen(id) ||
+	    util_unhex(raw, sizeof raw, id) != 0) {
+		snprintf(err, errlen, "bad batch id (32 lower-case hex digits)");
 		return -1;
 	}
+	applied_key(name, id, key);
 	pcrypto_hash(sealed, len, hash);
-	switch (applied_hash(s, id, old)) {
+	switch (applied_hash(s, key, old)) {
 	case 0:
 		if (sodium_memcmp(old, hash, sizeof hash) == 0)
 			return 1;
@@ -417,7 +457,7 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 	if (store_prepare(s->db, "INSERT INTO applied(batch_id, hash) "
 	    "VALUES(?, ?)", &st, err, errlen) != 0)
 		goto rollback;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
@@ -449,21 +489,16 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
     const struct terminal_rec *t, uint8_t **out, size_t *outlen)
 {
 	uint8_t ch[WIRE_NONCE_BYTES];
-	uint8_t kid[PCRYPTO_KID_BYTES];
 	const cJSON *batches = cJSON_GetObjectItemCaseSensitive(body,
 	    "batches");
 	const cJSON *it;
 	const char *nonce = wire_str(body, "nonce", 64);
 	cJSON *b, *results;
 
+	(void)m;
 	if (!t->has_pk)
 		return reply_error(g, t->name, body, WIRE_E_ENROLL,
 		    "terminal is not enrolled yet", out, outlen);
-	pcrypto_kid(t->pk, sizeof t->pk, kid);
-	if (sodium_memcmp(kid, m->kid, sizeof kid) != 0 ||
-	    wire_verify(m, t->pk) != 0)
-		return reply_error(g, t->name, body, WIRE_E_SIGNATURE,
-		    "signature does not verify", out, outlen);
 	if (nonce == NULL || !cJSON_IsArray(batches) ||
 	    cJSON_GetArraySize(batches) > WIRE_MAX_BATCHES)
 		return reply_error(g, t->name, body, WIRE_E_MALFORMED,
@@ -530,8 +565,11 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 	char err[ERRLEN];
 	cJSON *body = NULL;
 	const char *name;
+	uint8_t h[PCRYPTO_HASH_BYTES], kid[PCRYPTO_KID_BYTES];
 	int rc;
 
+	pcrypto_hash(req, len, h);
+	util_hex(g->request, h, sizeof h);
 	rc = wire_decode(req, len, &m, err, sizeof err);
 	if (rc == -2)
 		return reply_error(g, NULL, NULL, WIRE_E_VERSION, err, out,
@@ -561,6 +599,17 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 		rc = reply_error(g, name, body, WIRE_E_INTERNAL,
 		    "database error", out, outlen);
 		goto out;
+	}
+	/* A bound terminal's signature is checked before anything about it
+	 * is said, revocation included. */
+	if (t.has_pk) {
+		pcrypto_kid(t.pk, sizeof t.pk, kid);
+		if (sodium_memcmp(kid, m.kid, sizeof kid) != 0 ||
+		    wire_verify(&m, t.pk) != 0) {
+			rc = reply_error(g, t.name, body, WIRE_E_SIGNATURE,
+			    "signature does not verify", out, outlen);
+			goto out;
+		}
 	}
 	if (t.revoked) {
 		rc = reply_error(g, t.name, body, WIRE_E_REVOKED,

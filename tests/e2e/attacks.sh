@@ -9,10 +9,27 @@ ATK=$TB/polsattack
 
 make_server
 URL="tcp://127.0.0.1:$(free_port)"
+
+# Enrollment hijack: an attacker captures a terminal's first HELLO (its
+# sealed token) and offers it with a key of their own. Refused, and the
+# token stays good for the real terminal.
+start_polsd "$URL"
+RELAY="tcp://127.0.0.1:$(free_port)"
+"$B/polsctl" --data "$T/srv" terminal add fresh --teams bt-almelo --server "$RELAY" \
+	--out "$T/fresh.bundle" >/dev/null
+"$B/pols-kiosk" --data "$T/fresh" enroll "$T/fresh.bundle" >/dev/null
+"$ATK" relay "$RELAY" "$URL" "$T/first-hello" capture 2>>"$T/relay.log" & RPID=$!; PIDS+=("$RPID")
+sleep 0.3
+printf 'sync_timeout = 1\nrequest_timeout_ms = 300\n' >"$T/fresh/kiosk.conf"
+"$B/pols-kiosk" --data "$T/fresh" sync 2>/dev/null && fail "sync through a silent relay succeeded"
+kill "$RPID"; wait "$RPID" 2>/dev/null || true
+check "a captured first HELLO re-signed with another key is refused" "$ATK" hijack "$URL" "$T/first-hello"
+sqlite3 "$T/fresh/db/kiosk.db" "UPDATE meta SET value = CAST('$URL' AS BLOB) WHERE key = 'server'"
+check "the real terminal then enrolls with its token" "$B/pols-kiosk" --data "$T/fresh" sync
+
 enroll honest bt-hengelo "$URL"
 enroll mallory bt-enschede "$URL"
 enroll gone bt-almelo "$URL"
-start_polsd "$URL"
 for t in honest mallory gone; do
 	answer "$t" "$("$B/pols-kiosk" --data "$T/$t" status >/dev/null; case $t in honest) echo bt-hengelo;; mallory) echo bt-enschede;; gone) echo bt-almelo;; esac)" 5 5 5 5 5
 	"$B/pols-kiosk" --data "$T/$t" sync || fail "first sync of $t"
@@ -74,6 +91,26 @@ honest_syncs "a replayed reply"
 
 # A revoked terminal: refused, told so (signed), stops collecting, keeps data.
 "$B/polsctl" --data "$T/srv" terminal revoke gone >/dev/null
+
+# A forged revocation: an insider holding the revoked terminal's keys asks
+# the server about it with an honest terminal's nonce and passes the signed
+# "revoked" on. The honest terminal must not believe it.
+RELAY="tcp://127.0.0.1:$(free_port)"
+"$ATK" relay "$RELAY" "$URL" "$T/unused" forge-revoked "$T/gone" 2>>"$T/relay.log" & RPID=$!; PIDS+=("$RPID")
+sleep 0.3
+cp -a "$T/honest" "$T/honest-via-relay"
+sqlite3 "$T/honest-via-relay/db/kiosk.db" "UPDATE meta SET value = CAST('$RELAY' AS BLOB) WHERE key = 'server'"
+printf 'sync_timeout = 1\nrequest_timeout_ms = 300\n' >"$T/honest-via-relay/kiosk.conf"
+set +e
+out=$("$B/pols-kiosk" --data "$T/honest-via-relay" sync 2>&1); rc=$?
+set -e
+kill "$RPID"; wait "$RPID" 2>/dev/null || true
+grep -q "forged revocation" "$T/relay.log" || fail "the relay did not forge"
+[ "$rc" -ne 3 ] || fail "a forged revocation was believed: $out"
+grep -q "old or replayed" <<<"$out" || fail "forged revocation not flagged: $out"
+answer honest-via-relay bt-hengelo 4 4 4 4 4 || fail "a forged revocation stopped the terminal"
+echo "  ok: a forged revocation is ignored and the terminal keeps collecting"
+
 answer gone bt-almelo 3 3 3 3 3
 set +e
 out=$("$B/pols-kiosk" --data "$T/gone" sync 2>&1); rc=$?

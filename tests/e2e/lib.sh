@@ -50,16 +50,22 @@ CSV
 
 # start_polsd URL: start a real polsd and wait until it listens.
 start_polsd() {
-	local url=$1 i
-	"$B/polsd" --data "$T/srv" --listen "$url" 2>>"$T/polsd.log" &
+	local url=$1 i log
+	POLSD_RUNS=$((${POLSD_RUNS:-0} + 1))
+	log=$T/polsd.$POLSD_RUNS.log
+	"$B/polsd" --data "$T/srv" --listen "$url" 2>"$log" &
 	POLSD_PID=$!
 	PIDS+=("$POLSD_PID")
+	# polsd.log: the current run's log, for tests that grep the server's words.
 	for i in $(seq 100); do
-		grep -q "listening on $url" "$T/polsd.log" 2>/dev/null && return 0
+		if grep -q "listening on $url" "$log" 2>/dev/null; then
+			ln -sf "$log" "$T/polsd.log"
+			return 0
+		fi
 		kill -0 "$POLSD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	cat "$T/polsd.log" >&2
+	cat "$log" >&2
 	fail "polsd did not start on $url"
 }
 

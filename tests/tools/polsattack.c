@@ -11,10 +11,15 @@
  *   polsattack badcounts KDIR URL TEAM   a signed batch whose counts lie
  *   polsattack wrongteam KDIR URL TEAM   a batch for a team not served
  *   polsattack version   KDIR URL        a message of protocol version 9
- *   polsattack relay LISTEN URL FILE record|replay
- *       a man in the middle: "record" forwards everything and keeps the
- *       last ACK in FILE; "replay" forwards HELLO but answers every SYNC
- *       with the recorded old ACK.
+ *   polsattack hijack    URL FILE        re-sign a captured first HELLO
+ *                                        with another key (enrollment hijack)
+ *   polsattack relay LISTEN URL FILE MODE [KDIR]
+ *       a man in the middle. MODE "record" forwards everything and keeps
+ *       the last ACK in FILE; "replay" forwards HELLO but answers every
+ *       SYNC with the recorded old ACK; "capture" keeps the first HELLO in
+ *       FILE and forwards nothing; "forge-revoked" answers a HELLO with
+ *       the server's signed "revoked" for the terminal in KDIR (an
+ *       insider's revoked terminal), asked with the victim's nonce.
  */
 #define _GNU_SOURCE /* memmem */
 #include <signal.h>
@@ -286,12 +291,52 @@ attack_version(struct kiosk *k)
 	return rv;
 }
 
+/* A captured enrolling HELLO, re-signed with a fresh key of ours. */
+static int
+attack_hijack(const char *file)
+{
+	char *raw = NULL, err[ERRLEN];
+	size_t len, mlen;
+	struct wire_msg m;
+	uint8_t pk[PCRYPTO_SIGN_PK], sk[PCRYPTO_SIGN_SK], kid[PCRYPTO_KID_BYTES];
+	uint8_t *msg;
+	cJSON *b, *en, *r;
+	char *text;
+	int type = 0, rv;
+
+	if (util_read_file(file, WIRE_MAX_MSG, &raw, &len, err,
+	    sizeof err) != 0 || wire_decode((uint8_t *)raw, len, &m, err,
+	    sizeof err) != 0 || (b = wire_body(&m)) == NULL ||
+	    (en = cJSON_GetObjectItem(b, "enroll")) == NULL) {
+		fprintf(stderr, "polsattack: no enrolling hello in %s\n", file);
+		free(raw);
+		return 2;
+	}
+	crypto_sign_keypair(pk, sk);
+	pcrypto_kid(pk, sizeof pk, kid);
+	cJSON_DeleteItemFromObject(en, "pk");
+	wire_add_bytes(en, "pk", pk, sizeof pk);
+	text = cJSON_PrintUnformatted(b);
+	wire_encode(WIRE_HELLO, kid, text, strlen(text), sk, &msg, &mlen);
+	r = roundtrip(msg, mlen, &type);
+	rv = expect_error(r, type, WIRE_E_ENROLL);
+	free(text);
+	free(msg);
+	free(raw);
+	cJSON_Delete(b);
+	cJSON_Delete(r);
+	return rv;
+}
+
 static volatile sig_atomic_t stop;
 static void on_term(int s) { (void)s; stop = 1; }
 
 static int
-relay(const char *listen, const char *url, const char *file, int replay)
+relay(const char *listen, const char *url, const char *file,
+    const char *mode, struct kiosk *insider)
 {
+	int replay = strcmp(mode, "replay") == 0;
+	int capture = strcmp(mode, "capture") == 0;
 	nng_socket rep;
 	struct sigaction sa = {0};
 
@@ -315,6 +360,41 @@ relay(const char *listen, const char *url, const char *file, int replay)
 
 		if (nng_recv(rep, &req, &len, NNG_FLAG_ALLOC) != 0)
 			continue;
+		if (capture) {
+			if (!util_exists(file))
+				util_write_file(file, req, len, 0600, 1, err,
+				    sizeof err);
+			nng_free(req, len);
+			continue; /* the terminal hears nothing */
+		}
+		if (insider != NULL && len > 5 && req[5] == WIRE_HELLO) {
+			struct wire_msg m;
+			cJSON *vb = NULL, *fb;
+			uint8_t *fm;
+			size_t flen;
+			if (wire_decode(req, len, &m, err, sizeof err) == 0 &&
+			    (vb = wire_body(&m)) != NULL) {
+				fb = cJSON_CreateObject();
+				cJSON_AddStringToObject(fb, "terminal",
+				    insider->name);
+				cJSON_AddStringToObject(fb, "nonce",
+				    wire_str(vb, "nonce", 64));
+				fm = encode(insider, WIRE_HELLO, fb, &flen);
+				if (nng_send(sock, fm, flen, 0) == 0 &&
+				    nng_recv(sock, &ans, &alen,
+				    NNG_FLAG_ALLOC) == 0) {
+					nng_send(rep, ans, alen, 0);
+					nng_free(ans, alen);
+					fprintf(stderr, "relay: answered a hello "
+					    "with a forged revocation\n");
+				}
+				free(fm);
+				cJSON_Delete(fb);
+			}
+			cJSON_Delete(vb);
+			nng_free(req, len);
+			continue;
+		}
 		if (replay && len > 5 && req[5] == WIRE_SYNC &&
 		    util_read_file(file, WIRE_MAX_MSG, &old, &olen, err,
 		    sizeof err) == 0) {
@@ -347,10 +427,23 @@ main(int argc, char **argv)
 	if (pcrypto_init() != 0 || argc < 4)
 		goto usage;
 	if (strcmp(argv[1], "relay") == 0) {
-		if (argc != 6)
+		if (argc == 7 && kiosk_open(&k, argv[6], NULL, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "polsattack: %s\n", err);
+			return 2;
+		}
+		if (argc != 6 && argc != 7)
 			goto usage;
-		return relay(argv[2], argv[3], argv[4],
-		    strcmp(argv[5], "replay") == 0);
+		rv = relay(argv[2], argv[3], argv[4], argv[5], k);
+		kiosk_close(k);
+		return rv;
+	}
+	if (strcmp(argv[1], "hijack") == 0) {
+		if (dial(argv[2]) != 0)
+			return 2;
+		rv = attack_hijack(argv[3]);
+		nng_close(sock);
+		return rv;
 	}
 	if (kiosk_open(&k, argv[2], NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "polsattack: %s\n", err);
