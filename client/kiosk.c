@@ -22,11 +22,12 @@
 
 const struct config_key kiosk_config_keys[] = {
 	{"sync_timeout", CONFIG_INT, 1, 3600, "10",
-	    "seconds 'pols-kiosk sync' keeps retrying before it gives up"},
+	    "seconds 'pols-kiosk sync' keeps retrying before it gives up", NULL},
 	{"request_timeout_ms", CONFIG_INT, 100, 60000, "2000",
-	    "milliseconds to wait for one reply from the server"},
-	{"log_level", CONFIG_STRING, 4, 5, "warn",
-	    "error, warn, info or debug"},
+	    "milliseconds to wait for one reply from the server", NULL},
+	{"log_level", CONFIG_ENUM, 0, 8, "warn",
+	    "how much to log (never answers, keys or tokens)",
+	    "error|warn|info|debug"},
 };
 const size_t kiosk_config_nkeys =
     sizeof kiosk_config_keys / sizeof kiosk_config_keys[0];

@@ -112,6 +112,23 @@ parse_bool(const char *s, long *out)
 	return -1;
 }
 
+/* 1 when word is one of the '|'-separated choices. */
+static int
+enum_ok(const char *choices, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = choices;
+
+	while (p != NULL && *p) {
+		const char *e = strchr(p, '|');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncmp(p, word, n) == 0)
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
 /*
  * Convert and check text for key k into v. Returns 0, -1 with the reason
  * in why (no location), or -2 when out of memory.
@@ -142,6 +159,18 @@ set_value(struct config_value *v, const struct config_key *k,
 		}
 		v->ival = n;
 		return 0;
+	case CONFIG_ENUM:
+		if (!enum_ok(k->choices, text)) {
+			char list[256];
+			snprintf(list, sizeof list, "%s", k->choices);
+			for (char *p = list; *p; p++)
+				if (*p == '|')
+					*p = ',';
+			snprintf(why, whylen, "'%s' must be one of %s",
+			    k->name, list);
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case CONFIG_STRING:
 		len = strlen(text);
 		if (k->max >= 0 && len > (size_t)k->max) {
@@ -425,7 +454,9 @@ lookup(const struct config *c, const char *name, enum config_type type)
 		abort();
 	for (size_t i = 0; i < c->n; i++) {
 		if (strcmp(c->v[i].name, name) == 0) {
-			if (c->v[i].type != type)
+			if (c->v[i].type != type &&
+			    !(type == CONFIG_STRING &&
+			    c->v[i].type == CONFIG_ENUM))
 				abort();
 			return &c->v[i];
 		}
@@ -509,6 +540,11 @@ config_write_example(const struct config_key *table, size_t n,
 			break;
 		case CONFIG_BOOL:
 			fprintf(f, "# yes or no, default %s\n", def);
+			fprintf(f, "#%s = %s\n", k->name, def);
+			break;
+		case CONFIG_ENUM:
+			fprintf(f, "# one of %s, default %s\n", k->choices,
+			    def);
 			fprintf(f, "#%s = %s\n", k->name, def);
 			break;
 		case CONFIG_STRING:

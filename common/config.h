@@ -15,7 +15,8 @@
 enum config_type {
 	CONFIG_INT,    /* decimal integer in [min, max] */
 	CONFIG_STRING, /* up to max bytes (min: minimum length) */
-	CONFIG_BOOL    /* yes/no, true/false, 1/0 */
+	CONFIG_BOOL,   /* yes/no, true/false, 1/0 */
+	CONFIG_ENUM    /* one of the words in choices ("a|b|c"); a string */
 };
 
 struct config_key {
@@ -24,6 +25,7 @@ struct config_key {
 	long min, max;
 	const char *def; /* default, as it would be written in the file */
 	const char *help;
+	const char *choices; /* CONFIG_ENUM only */
 };
 
 struct config; /* opaque */
@@ -36,7 +38,8 @@ int config_load(struct config **out, const struct config_key *table, size_t n,
     const char *path, int allow_missing, char *err, size_t errlen);
 
 /* Values; asking for a key not in the table is a programming error
- * (abort). Strings stay valid until config_free(). */
+ * (abort). Strings stay valid until config_free(); config_str also reads
+ * CONFIG_ENUM keys. */
 long config_int(const struct config *c, const char *name);
 const char *config_str(const struct config *c, const char *name);
 int config_bool(const struct config *c, const char *name);

@@ -82,7 +82,9 @@ cmd_terminal(struct server *s, int argc, char **argv, char *err,
 {
 	if (argc >= 2 && strcmp(argv[0], "add") == 0) {
 		static const char *const names[] = {"teams", "out", "server"};
-		const char *v[3] = {NULL, NULL, SERVER_DEFAULT_URL};
+		/* The bundle points at where this server listens unless
+		 * told otherwise (a proxy or public name, say). */
+		const char *v[3] = {NULL, NULL, config_str(s->cfg, "listen")};
 		if (subopts(argc - 2, argv + 2, names, v, 3) != 0 ||
 		    v[0] == NULL || v[1] == NULL) {
 			snprintf(err, errlen, "terminal add NAME --teams ID,ID "

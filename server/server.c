@@ -15,13 +15,14 @@
 
 const struct config_key server_config_keys[] = {
 	{"listen", CONFIG_STRING, 1, 512, SERVER_DEFAULT_URL,
-	    "NNG address polsd listens on (tcp://HOST:PORT or ipc:///PATH)"},
+	    "NNG address polsd listens on (tcp://HOST:PORT or ipc:///PATH)", NULL},
 	{"min_respondents", CONFIG_INT, 3, 1000, "5",
-	    "k: a cell is shown only with at least this many respondents"},
+	    "k: a cell is shown only with at least this many respondents", NULL},
 	{"challenge_ttl", CONFIG_INT, 5, 600, "60",
-	    "seconds a sync challenge stays valid"},
-	{"log_level", CONFIG_STRING, 4, 5, "info",
-	    "error, warn, info or debug"},
+	    "seconds a sync challenge stays valid", NULL},
+	{"log_level", CONFIG_ENUM, 0, 8, "info",
+	    "how much to log (never answers, keys or tokens)",
+	    "error|warn|info|debug"},
 };
 const size_t server_config_nkeys =
     sizeof server_config_keys / sizeof server_config_keys[0];

@@ -19,18 +19,18 @@
 #include "config.h"
 
 static const struct config_key keys[] = {
-	{"port", CONFIG_INT, 1, 65535, "7000", "TCP port to listen on"},
-	{"k_min", CONFIG_INT, 3, 100, "5", "smallest group shown"},
-	{"offset", CONFIG_INT, -10, 10, "-2", "an offset"},
-	{"name", CONFIG_STRING, 0, 8, "kiosk", "terminal name"},
-	{"path", CONFIG_STRING, 0, 255, "/var/lib/pols", "data directory"},
-	{"verbose", CONFIG_BOOL, 0, 1, "no", "log more"},
-	{"sync", CONFIG_BOOL, 0, 1, "yes", "sync when online"},
+	{"port", CONFIG_INT, 1, 65535, "7000", "TCP port to listen on", NULL},
+	{"k_min", CONFIG_INT, 3, 100, "5", "smallest group shown", NULL},
+	{"offset", CONFIG_INT, -10, 10, "-2", "an offset", NULL},
+	{"name", CONFIG_STRING, 0, 8, "kiosk", "terminal name", NULL},
+	{"path", CONFIG_STRING, 0, 255, "/var/lib/pols", "data directory", NULL},
+	{"verbose", CONFIG_BOOL, 0, 1, "no", "log more", NULL},
+	{"sync", CONFIG_BOOL, 0, 1, "yes", "sync when online", NULL},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct config_key required_keys[] = {
-	{"server", CONFIG_STRING, 1, 64, "", "server address"},
+	{"server", CONFIG_STRING, 1, 64, "", "server address", NULL},
 };
 
 static char dir[64];
@@ -309,7 +309,7 @@ test_line_length(void **state)
 	strcpy(text + 1024, "\n");
 	{
 		struct config_key big[] = {
-			{"path", CONFIG_STRING, 0, 2000, "", "p"},
+			{"path", CONFIG_STRING, 0, 2000, "", "p", NULL},
 		};
 		char err[2048] = "";
 
@@ -387,13 +387,42 @@ test_not_a_file(void **state)
 }
 
 static void
+test_enum(void **state)
+{
+	static const struct config_key ek[] = {
+		{"log_level", CONFIG_ENUM, 0, 8, "warn", "how much",
+		    "error|warn|info|debug"},
+	};
+	struct config *c = NULL;
+	char err[2048] = "", want[2048];
+
+	(void)state;
+	assert_int_equal(config_load(&c, ek, 1, file, 1, err, sizeof err), 0);
+	assert_string_equal(config_str(c, "log_level"), "warn");
+	config_free(c);
+	write_file("log_level = debug\n", 18);
+	assert_int_equal(config_load(&c, ek, 1, file, 0, err, sizeof err), 0);
+	assert_string_equal(config_str(c, "log_level"), "debug");
+	config_free(c);
+	write_file("\nlog_level = loud\n", 19);
+	assert_int_equal(config_load(&c, ek, 1, file, 0, err, sizeof err), -1);
+	assert_null(c);
+	snprintf(want, sizeof want, "%s:2: 'log_level' must be one of "
+	    "error,warn,info,debug", file);
+	assert_string_equal(err, want);
+	/* A prefix of a choice is not a choice. */
+	write_file("log_level = inf\n", 16);
+	assert_int_equal(config_load(&c, ek, 1, file, 0, err, sizeof err), -1);
+}
+
+static void
 test_write_example(void **state)
 {
 	static const struct config_key ex[] = {
-		{"port", CONFIG_INT, 1, 65535, "7000", "TCP port to listen on"},
-		{"verbose", CONFIG_BOOL, 0, 1, "no", "log more"},
-		{"name", CONFIG_STRING, 0, 32, "a # b", "terminal name\nshown"},
-		{"server", CONFIG_STRING, 1, 64, "", "server address"},
+		{"port", CONFIG_INT, 1, 65535, "7000", "TCP port to listen on", NULL},
+		{"verbose", CONFIG_BOOL, 0, 1, "no", "log more", NULL},
+		{"name", CONFIG_STRING, 0, 32, "a # b", "terminal name\nshown", NULL},
+		{"server", CONFIG_STRING, 1, 64, "", "server address", NULL},
 	};
 	static const char want[] =
 	    "# TCP port to listen on\n"
@@ -521,6 +550,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_misuse_aborts, setup,
 		    teardown),
 		cmocka_unit_test(test_free_null),
+		cmocka_unit_test_setup_teardown(test_enum, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
