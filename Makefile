@@ -110,7 +110,7 @@ asan:
 	@$(MAKE) --no-print-directory O=build/asan B=build/asan/bin SANITIZE=1 tests-build
 
 asan-test: deps asan
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	@POLS_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	 POLS_BIN=$(abspath build/asan/bin) POLS_TESTBIN=$(abspath build/asan/tests) tests/run.sh
 
 install: $(PROGS)

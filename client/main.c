@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "kiosk.h"
 #include "log.h"
 #include "util.h"
@@ -177,5 +179,6 @@ main(int argc, char **argv)
 			    cells, batches);
 	}
 	kiosk_close(k);
+	nng_fini(); /* stops NNG's threads, so nothing is left to leak-check */
 	return rc;
 }

@@ -10,7 +10,7 @@
 # fails with one clear line saying what to install.
 set -eu
 
-PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq"
+PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq valgrind"
 
 missing() {
 	m=""
@@ -19,6 +19,7 @@ missing() {
 	command -v pkg-config >/dev/null 2>&1 || m="$m pkg-config"
 	command -v sqlite3 >/dev/null 2>&1 || m="$m sqlite3"
 	command -v jq >/dev/null 2>&1 || m="$m jq"
+	command -v valgrind >/dev/null 2>&1 || m="$m valgrind"
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists libsodium || m="$m libsodium-dev"
 		pkg-config --exists sqlite3 || m="$m libsqlite3-dev"

@@ -157,5 +157,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = serve(s, url ? url : config_str(s->cfg, "listen"));
 	server_close(s);
+	nng_fini(); /* stops NNG's threads, so nothing is left to leak-check */
 	return rc;
 }
