@@ -9,7 +9,8 @@
  * timeout (NNG's own resend is switched off) and exponential backoff with
  * jitter between attempts, until every batch is answered or sync_timeout
  * has passed. A batch is deleted only after a verified ACK for this very
- * request (our nonce) names it with the hash of the bytes we sent.
+ * request (the hash of our request bytes, our nonce and name) names it
+ * with the hash of the bytes we sent.
  */
 #include <errno.h>
 #include <stdio.h>

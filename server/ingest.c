@@ -4,9 +4,11 @@
  * Freshness: a terminal first sends HELLO and receives a random 32-byte
  * challenge (kept in memory, one per terminal, single use, expiring after
  * challenge_ttl). Its SYNC must carry that challenge, so a recorded SYNC
- * cannot be replayed. Binding: SYNC carries a terminal nonce that the ACK
- * repeats under the server's signature, with each batch id and hash, so an
- * old or forged ACK cannot make a terminal delete anything.
+ * cannot be replayed. Binding: every reply names the hash of the exact
+ * request it answers, its terminal and (CHALLENGE, ACK) the request's
+ * nonce, all under the server's signature; an ACK lists each batch id with
+ * the hash of its sealed bytes. So an old or forged reply cannot make a
+ * terminal delete anything or stop collecting.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,15 +203,6 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			return reply_error(g, t->name, body, WIRE_E_INTERNAL,
 			    "cannot record the terminal's key", out, outlen);
 		log_msg(LOG_INFO, "S102", "terminal '%s' enrolled", t->name);
-	} else if (cJSON_IsObject(en) &&
-	    (wire_bytes(en, "pk", pk, sizeof pk) != 0 ||
-	    sodium_memcmp(pk, t->pk, sizeof pk) != 0)) {
-		log_msg(LOG_WARN, "S204", "terminal '%s' tried to enroll, but "
-		    "another key is already bound to it; was its bundle "
-		    "used elsewhere?", t->name);
-		return reply_error(g, t->name, body, WIRE_E_ENROLL,
-		    "this terminal name is already enrolled with another key; "
-		    "ask the administrator", out, outlen);
 	}
 	challenge_new(g, t->name, ch);
 	if ((b = cJSON_CreateObject()) == NULL)
@@ -606,8 +599,23 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 		pcrypto_kid(t.pk, sizeof t.pk, kid);
 		if (sodium_memcmp(kid, m.kid, sizeof kid) != 0 ||
 		    wire_verify(&m, t.pk) != 0) {
-			rc = reply_error(g, t.name, body, WIRE_E_SIGNATURE,
-			    "signature does not verify", out, outlen);
+			/* A first HELLO from a second holder of the bundle:
+			 * someone enrolled with its token before. */
+			if (m.type == WIRE_HELLO && cJSON_IsObject(
+			    cJSON_GetObjectItemCaseSensitive(body, "enroll"))) {
+				log_msg(LOG_WARN, "S204", "terminal '%s' tried "
+				    "to enroll, but another key is already "
+				    "bound to it; was its bundle used "
+				    "elsewhere?", t.name);
+				rc = reply_error(g, t.name, body,
+				    WIRE_E_ENROLL, "this terminal name is "
+				    "already enrolled with another key; ask "
+				    "the administrator", out, outlen);
+			} else {
+				rc = reply_error(g, t.name, body,
+				    WIRE_E_SIGNATURE,
+				    "signature does not verify", out, outlen);
+			}
 			goto out;
 		}
 	}

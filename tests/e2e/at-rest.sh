@@ -68,7 +68,7 @@ check "the storage key is not in the database's folder" test ! -e "$T/k/db/stora
 # The server keeps merged cells only: no per-batch or per-terminal content.
 eq "server tables" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type='table' ORDER BY name)")" \
 	"applied,cells,forms,meta,org,terminals"
-eq "applied keeps id and hash only" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('applied')")" "batch_id,hash"
+eq "applied keeps a batch key and a hash only" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('applied')")" "batch_id,hash"
 
 # A key file readable by others, or a symlink in its place, is refused.
 chmod 644 "$T/k/keys/storage.key"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # attacks.sh - hostile messages are refused while an honest terminal syncs:
-# a tampered message, a replayed request, a replayed old reply, a batch with
-# inconsistent counts, a batch for a team the terminal does not serve, an
-# unknown protocol version, and a revoked terminal.
+# an enrollment hijack with a captured first HELLO, a second holder of a
+# used bundle, a tampered message, a replayed request, a replayed old reply,
+# a batch with inconsistent counts, a batch for a team the terminal does not
+# serve, an unknown protocol version, a forged revocation, and a revoked
+# terminal.
 . "$(dirname "$0")/lib.sh"
 : "${TB:?set POLS_TESTBIN}"
 ATK=$TB/polsattack
@@ -26,6 +28,16 @@ kill "$RPID"; wait "$RPID" 2>/dev/null || true
 check "a captured first HELLO re-signed with another key is refused" "$ATK" hijack "$URL" "$T/first-hello"
 sqlite3 "$T/fresh/db/kiosk.db" "UPDATE meta SET value = CAST('$URL' AS BLOB) WHERE key = 'server'"
 check "the real terminal then enrolls with its token" "$B/pols-kiosk" --data "$T/fresh" sync
+
+# A second holder of the same bundle, after the first has enrolled.
+"$B/pols-kiosk" --data "$T/fresh-twin" enroll "$T/fresh.bundle" >/dev/null
+sqlite3 "$T/fresh-twin/db/kiosk.db" "UPDATE meta SET value = CAST('$URL' AS BLOB) WHERE key = 'server'"
+set +e
+out=$("$B/pols-kiosk" --data "$T/fresh-twin" sync 2>&1); rc=$?
+set -e
+eq "a second holder of a used bundle is refused" "$rc" 1
+grep -q "already enrolled with another key.*(enroll_failed)" <<<"$out" || fail "said: $out"
+grep -q "S204" "$T/polsd.log" || fail "the server did not log the second enrollment"
 
 enroll honest bt-hengelo "$URL"
 enroll mallory bt-enschede "$URL"
