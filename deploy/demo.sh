@@ -13,15 +13,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "Server: installatie, organisatie, vragenlijst / installation, org, questionnaire"
 "$B/polsctl" --data "$D/server" init
-cat >"$D/org.csv" <<'CSV'
-id,parent,name,kind,headcount
-nl,,Politie Nederland,korps,
-oost,nl,Eenheid Oost-Nederland,eenheid,
-twente,oost,District Twente,district,
-bt-hengelo,twente,Basisteam Hengelo,team,40
-bt-enschede,twente,Basisteam Enschede,team,55
-bt-almelo,twente,Basisteam Almelo,team,30
-CSV
+cp deploy/demo-org.csv "$D/org.csv"
 "$B/polsctl" --data "$D/server" org import "$D/org.csv"
 "$B/polsctl" --data "$D/server" form publish forms/team-thermometer.json
 

@@ -32,17 +32,10 @@ eq() { # description, got, want
 	echo "  ok: $1"
 }
 
-# A server with the org of the demo: korps > eenheid > district > 3 teams.
+# A server with the org of the demo (deploy/demo-org.csv): korps > eenheid
+# > district > 3 teams.
 make_server() {
-	cat >"$T/org.csv" <<'CSV'
-id,parent,name,kind,headcount
-nl,,Politie Nederland,korps,
-oost,nl,Eenheid Oost-Nederland,eenheid,
-twente,oost,District Twente,district,
-bt-hengelo,twente,Basisteam Hengelo,team,40
-bt-enschede,twente,Basisteam Enschede,team,55
-bt-almelo,twente,Basisteam Almelo,team,30
-CSV
+	cp deploy/demo-org.csv "$T/org.csv"
 	"$B/polsctl" --data "$T/srv" init >/dev/null
 	"$B/polsctl" --data "$T/srv" org import "$T/org.csv" >/dev/null
 	"$B/polsctl" --data "$T/srv" form publish forms/team-thermometer.json >/dev/null
