@@ -1,6 +1,7 @@
 /*
  * kiosk.c - see kiosk.h: enrollment, opening, forms, teams, submitting.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,7 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 		return -1;
 	if ((b = cJSON_ParseWithLength(text, len)) == NULL ||
 	    !cJSON_IsObject(b) ||
-	    !cJSON_IsNumber(cJSON_GetObjectItem(b, "pols_bundle"))) {
+	    !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(b, "pols_bundle"))) {
 		snprintf(err, errlen, "'%s' is not an enrollment bundle",
 		    bundle);
 		goto out;
@@ -184,6 +185,16 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	    util_mkdirs(p, 0700, err, errlen) != 0 ||
 	    util_mkdirs(kd, 0700, err, errlen) != 0)
 		goto out;
+	{
+		/* A copy of the database folder must not carry the keys. */
+		char a[PATH_MAX], b2[PATH_MAX];
+		if (realpath(p, a) == NULL || realpath(kd, b2) == NULL ||
+		    strcmp(a, b2) == 0) {
+			snprintf(err, errlen, "the key folder '%s' must not be "
+			    "the database's folder", kd);
+			goto out;
+		}
+	}
 	if ((tsk = pcrypto_alloc_secret(PCRYPTO_SIGN_SK)) == NULL ||
 	    (storage = pcrypto_alloc_secret(32)) == NULL) {
 		snprintf(err, errlen, "out of secure memory");
@@ -461,15 +472,6 @@ kiosk_acc_open(struct kiosk *k, const char *row, const uint8_t *box,
 	return plain;
 }
 
-static void
-wipe_free(char *s)
-{
-	if (s != NULL) {
-		sodium_memzero(s, strlen(s));
-		free(s);
-	}
-}
-
 /* Fold r into the cell's accumulator; inside the caller's transaction. */
 static int
 acc_fold(struct kiosk *k, const struct form *f, const char *team,
@@ -483,7 +485,7 @@ acc_fold(struct kiosk *k, const struct form *f, const char *team,
 	cJSON *j = NULL;
 	uint8_t *box = NULL;
 	size_t plen;
-	int rv = -1;
+	int rc, rv = -1;
 
 	snprintf(cell, sizeof cell, "%s|%s|%d|%s", team, f->id, f->version,
 	    period);
@@ -492,13 +494,19 @@ acc_fold(struct kiosk *k, const struct form *f, const char *team,
 	    errlen) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, row, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		/* Not "no accumulator yet": a new one would replace it. */
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		goto out;
+	}
+	if (rc == SQLITE_ROW) {
 		const cJSON *aj;
 		char e[ERRLEN];
 		plain = kiosk_acc_open(k, row, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
 		if (plain == NULL || (j = cJSON_Parse(plain)) == NULL ||
-		    (aj = cJSON_GetObjectItem(j, "agg")) == NULL ||
+		    (aj = cJSON_GetObjectItemCaseSensitive(j, "agg")) == NULL ||
 		    (aggtext = cJSON_PrintUnformatted(aj)) == NULL ||
 		    agg_from_json(aggtext, strlen(aggtext), &a, e,
 		    sizeof e) != 0) {
@@ -506,8 +514,8 @@ acc_fold(struct kiosk *k, const struct form *f, const char *team,
 			    "not open with this terminal's storage key");
 			goto out;
 		}
-		wipe_free(plain);
-		wipe_free(aggtext);
+		util_free_wiped(plain);
+		util_free_wiped(aggtext);
 		plain = aggtext = NULL;
 		cJSON_Delete(j);
 		j = NULL;
@@ -554,14 +562,9 @@ acc_fold(struct kiosk *k, const struct form *f, const char *team,
 out:
 	sqlite3_finalize(st);
 	free(box);
-	wipe_free(plain);
-	wipe_free(aggtext);
-	if (j != NULL) {
-		/* cJSON holds copies of the counts: wipe its strings too. */
-		char *again = cJSON_PrintUnformatted(j);
-		wipe_free(again);
-		cJSON_Delete(j);
-	}
+	util_free_wiped(plain);
+	util_free_wiped(aggtext);
+	cJSON_Delete(j); /* wipes: util_json_wipe_on_free */
 	agg_free(a);
 	return rv;
 }

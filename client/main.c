@@ -12,6 +12,7 @@
  * Exit codes: see enum in kiosk.h (0 ok, 1 failed, 2 bad input, 3 revoked,
  * 4 batches refused).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,18 +40,24 @@ usage(FILE *f)
 	    "  config-example FILE   commented kiosk.conf\n");
 }
 
+/* read(2), not stdio: no copy of the answers stays in a stdio buffer. */
 static int
 read_stdin(char *buf, size_t cap, size_t *len)
 {
 	size_t n = 0;
+	char extra;
 
 	for (;;) {
-		size_t r = fread(buf + n, 1, cap - n, stdin);
-		n += r;
+		ssize_t r = read(0, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		n += (size_t)r;
 		if (r == 0 || n == cap)
 			break;
 	}
-	if (n == cap && fgetc(stdin) != EOF)
+	if (n == cap && read(0, &extra, 1) > 0)
 		return -1;
 	*len = n;
 	return 0;
@@ -68,7 +75,8 @@ cmd_answer(struct kiosk *k)
 	int rc;
 
 	if (read_stdin(buf, sizeof buf, &len) != 0) {
-		fprintf(stderr, "pols-kiosk: stdin: response is larger than "
+		sodium_memzero(buf, sizeof buf);
+		fprintf(stderr, "pols-kiosk: stdin: unreadable or larger than "
 		    "%d bytes\n", ANSWER_MAX);
 		return KIOSK_EINPUT;
 	}

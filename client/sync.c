@@ -32,17 +32,19 @@
 int
 kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = NULL, *ins = NULL;
-	int n = 0;
+	sqlite3_stmt *sel = NULL, *ins = NULL, *del = NULL;
+	int n = 0, rc;
 
 	if (store_begin(k->db, err, errlen) != 0)
 		return -1;
 	if (store_prepare(k->db, "SELECT row, box FROM acc", &sel, err,
 	    errlen) != 0 ||
 	    store_prepare(k->db, "INSERT INTO batches(id, sealed) "
-	    "VALUES(?, ?)", &ins, err, errlen) != 0)
+	    "VALUES(?, ?)", &ins, err, errlen) != 0 ||
+	    store_prepare(k->db, "DELETE FROM acc WHERE row = ?", &del, err,
+	    errlen) != 0)
 		goto fail;
-	while (sqlite3_step(sel) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *row = (const char *)sqlite3_column_text(sel, 0);
 		char *plain, *batch = NULL, id[2 * WIRE_BATCH_ID_BYTES + 1];
 		uint8_t raw[WIRE_BATCH_ID_BYTES], *sealed;
@@ -55,11 +57,10 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 		if (plain == NULL || (j = cJSON_Parse(plain)) == NULL) {
 			snprintf(err, errlen, "an accumulator does not open "
 			    "with this terminal's storage key");
-			free(plain);
+			util_free_wiped(plain);
 			goto fail;
 		}
-		sodium_memzero(plain, strlen(plain));
-		free(plain);
+		util_free_wiped(plain);
 		randombytes_buf(raw, sizeof raw);
 		util_hex(id, raw, sizeof raw);
 		cJSON_AddNumberToObject(j, "v", 1);
@@ -71,19 +72,24 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 			goto oom;
 		len = strlen(batch);
 		if ((sealed = malloc(len + PCRYPTO_SEAL_OVERHEAD)) == NULL) {
-			sodium_memzero(batch, len);
-			free(batch);
+			util_free_wiped(batch);
 			goto oom;
 		}
 		pcrypto_seal(sealed, (uint8_t *)batch, len, k->server_box_pk);
-		sodium_memzero(batch, len);
-		free(batch);
+		util_free_wiped(batch);
 		sqlite3_reset(ins);
 		sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 2, sealed,
 		    (int)(len + PCRYPTO_SEAL_OVERHEAD), SQLITE_STATIC);
 		ok = sqlite3_step(ins) == SQLITE_DONE;
 		free(sealed);
+		/* Exactly the row that was cut goes. */
+		if (ok) {
+			sqlite3_reset(del);
+			sqlite3_bind_text(del, 1, row, -1, SQLITE_TRANSIENT);
+			ok = sqlite3_step(del) == SQLITE_DONE &&
+			    sqlite3_changes(k->db) == 1;
+		}
 		if (!ok) {
 			snprintf(err, errlen, "database: %s",
 			    sqlite3_errmsg(k->db));
@@ -91,11 +97,15 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 		}
 		n++;
 	}
+	if (rc != SQLITE_DONE) {
+		/* A read error is not the end of the rows. */
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		goto fail;
+	}
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
-	sel = ins = NULL;
-	if (store_exec(k->db, "DELETE FROM acc", err, errlen) != 0)
-		goto fail;
+	sqlite3_finalize(del);
+	sel = ins = del = NULL;
 	if (store_commit(k->db, err, errlen) != 0)
 		return -1;
 	return n;
@@ -104,6 +114,7 @@ oom:
 fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
+	sqlite3_finalize(del);
 	store_rollback(k->db);
 	return -1;
 }
@@ -312,7 +323,7 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 		cJSON_Delete(rep);
 		return XR_TRANSIENT;
 	}
-	const cJSON *t = cJSON_GetObjectItem(rep, "time");
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rep, "time");
 	if (cJSON_IsNumber(t)) {
 		/* Kept for filing under the server's period (sync issue). */
 		long off = (long)(t->valuedouble - (double)time(NULL));
@@ -386,7 +397,7 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 	cJSON_Delete(req);
 	if (x != XR_OK)
 		return x;
-	cJSON_ArrayForEach(r, cJSON_GetObjectItem(rep, "results")) {
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(rep, "results")) {
 		const char *id = wire_str(r, "id", 64);
 		const char *hash = wire_str(r, "hash", 64);
 		const char *status = wire_str(r, "status", 16);

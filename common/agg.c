@@ -7,12 +7,21 @@
  * agg_from_json() keeps the order of its input; agg_merge() appends what
  * only the other side has. So agg_to_json() is deterministic.
  *
+ * Per scale (docs/scoring.md): respondents with a defined scale score, the
+ * sum and sum of squares of their scores in 1/SCORE_UNIT points (integers,
+ * so merging is exact), counts per zone, a histogram, and - the "full"
+ * block - over respondents who answered all the scale's items, their number
+ * and the integer sums of item scores and of item-score products, from
+ * which Cronbach's alpha follows. agg_drop_full() removes the full blocks:
+ * they pin down answer patterns in small groups and never enter a team cell.
+ *
  * Every count is capped at AGG_MAX_COUNT; an operation that would pass it
  * fails and leaves the aggregate unchanged. agg_from_json() is the border
  * to the outside world and checks everything it can without a form;
  * agg_check() adds what needs the form. Freed memory is wiped.
  */
 #include "agg.h"
+#include "score.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -36,11 +45,29 @@ struct agg_item {
 	uint64_t na, ns;
 };
 
+struct agg_scale {
+	char id[FORM_ID_MAX];
+	uint64_t n;        /* respondents with a defined score */
+	uint64_t sum;      /* of scores, in 1/SCORE_UNIT points */
+	uint64_t sumsq;    /* of squared scores, in 1/SCORE_UNIT^2 points */
+	uint64_t zone[3];  /* green, amber, red */
+	uint64_t hist[SCORE_HIST_BINS];
+	size_t k;          /* items of the full block; 0: no full block */
+	char (*ids)[FORM_ID_MAX];
+	uint64_t full_n;
+	uint64_t *isum;    /* k sums of item scores */
+	uint64_t *iprod;   /* k(k+1)/2 sums of products, score_prod_index */
+};
+
 struct agg {
 	uint64_t n;
 	size_t n_items;
 	struct agg_item *items;
+	size_t n_scales;
+	struct agg_scale *scales;
 };
+
+#define NPROD(k) ((k) * ((k) + 1) / 2)
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -132,6 +159,46 @@ item_alloc(struct agg_item *it, size_t cap)
 }
 
 static void
+full_clear(struct agg_scale *sc)
+{
+	if (sc->isum != NULL) {
+		sodium_memzero(sc->isum, sc->k * sizeof *sc->isum);
+		free(sc->isum);
+	}
+	if (sc->iprod != NULL) {
+		sodium_memzero(sc->iprod, NPROD(sc->k) * sizeof *sc->iprod);
+		free(sc->iprod);
+	}
+	free(sc->ids);
+	sc->ids = NULL;
+	sc->isum = sc->iprod = NULL;
+	sc->k = 0;
+	sc->full_n = 0;
+}
+
+static int
+full_alloc(struct agg_scale *sc, size_t k)
+{
+	sc->k = k;
+	sc->ids = calloc(k, sizeof *sc->ids);
+	sc->isum = calloc(k, sizeof *sc->isum);
+	sc->iprod = calloc(NPROD(k), sizeof *sc->iprod);
+	return sc->ids && sc->isum && sc->iprod ? 0 : -1;
+}
+
+static void
+scales_release(struct agg_scale *sc, size_t n)
+{
+	if (sc == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		full_clear(&sc[i]);
+		sodium_memzero(&sc[i], sizeof sc[i]);
+	}
+	free(sc);
+}
+
+static void
 agg_release(struct agg *a)
 {
 	size_t i;
@@ -141,6 +208,9 @@ agg_release(struct agg *a)
 			item_clear(&a->items[i]);
 		free(a->items);
 	}
+	scales_release(a->scales, a->n_scales);
+	a->scales = NULL;
+	a->n_scales = 0;
 	a->items = NULL;
 	a->n_items = 0;
 	a->n = 0;
@@ -184,6 +254,24 @@ agg_new(const struct form *f)
 			    sizeof it->val[k]);
 		it->n_opt = fi->n_options;
 	}
+	if (f->n_scales > 0 &&
+	    (a->scales = calloc(f->n_scales, sizeof *a->scales)) == NULL) {
+		agg_free(a);
+		return NULL;
+	}
+	for (i = 0; i < f->n_scales; i++) {
+		const struct form_scale *fs = &f->scales[i];
+		struct agg_scale *sc = &a->scales[i];
+
+		a->n_scales = i + 1;
+		memcpy(sc->id, fs->id, sizeof sc->id);
+		if (fs->n_items > FORM_SCALE_MAX_ITEMS ||
+		    full_alloc(sc, fs->n_items) != 0) {
+			agg_free(a);
+			return NULL;
+		}
+		memcpy(sc->ids, fs->items, fs->n_items * sizeof *sc->ids);
+	}
 	return a;
 }
 
@@ -205,6 +293,17 @@ find_item(const struct agg *a, const char *id, size_t hint)
 	for (i = 0; i < a->n_items; i++)
 		if (strcmp(a->items[i].id, id) == 0)
 			return &a->items[i];
+	return NULL;
+}
+
+static struct agg_scale *
+find_scale(const struct agg *a, const char *id, size_t hint)
+{
+	if (hint < a->n_scales && strcmp(a->scales[hint].id, id) == 0)
+		return &a->scales[hint];
+	for (size_t i = 0; i < a->n_scales; i++)
+		if (strcmp(a->scales[i].id, id) == 0)
+			return &a->scales[i];
 	return NULL;
 }
 
@@ -281,6 +380,36 @@ add_pass(struct agg *a, const struct form *f, const struct form_response *r,
 			return -1;
 		}
 	}
+	for (i = 0; i < f->n_scales; i++) {
+		const struct form_scale *fs = &f->scales[i];
+		struct agg_scale *sc = find_scale(a, fs->id, i);
+		int item[FORM_SCALE_MAX_ITEMS], all;
+		uint32_t u;
+
+		if (sc == NULL || fs->n_items > FORM_SCALE_MAX_ITEMS)
+			return -1;
+		if (!score_scale(f, i, r, &u, item, &all))
+			continue;
+		if (bump(&sc->n, apply) != 0)
+			return -1;
+		if (sc->k != 0 && all && (sc->k != fs->n_items ||
+		    bump(&sc->full_n, apply) != 0))
+			return -1;
+		if (!apply)
+			continue;
+		sc->sum += u;
+		sc->sumsq += (uint64_t)u * u;
+		sc->zone[score_zone(fs, u)]++;
+		sc->hist[score_bin(u)]++;
+		if (sc->k == 0 || !all)
+			continue;
+		for (k = 0; k < sc->k; k++) {
+			sc->isum[k] += (uint64_t)item[k];
+			for (size_t j = k; j < sc->k; j++)
+				sc->iprod[score_prod_index(sc->k, k, j)] +=
+				    (uint64_t)item[k] * (uint64_t)item[j];
+		}
+	}
 	return bump(&a->n, apply);
 }
 
@@ -335,7 +464,39 @@ out_agg(struct outbuf *b, const struct agg *a)
 		out_put(b, "\"_na\":%" PRIu64 ",\"_ns\":%" PRIu64 "}}", it->na,
 		    it->ns);
 	}
-	out_put(b, "]}");
+	out_put(b, "]");
+	if (a->n_scales > 0)
+		out_put(b, ",\"scales\":[");
+	for (i = 0; i < a->n_scales; i++) {
+		const struct agg_scale *sc = &a->scales[i];
+
+		/* sum and sumsq pass 2^53, so they travel as strings. */
+		out_put(b, "%s{\"id\":\"%s\",\"n\":%" PRIu64 ",\"sum\":\"%"
+		    PRIu64 "\",\"sumsq\":\"%" PRIu64 "\",\"zones\":{\"green\":%"
+		    PRIu64 ",\"amber\":%" PRIu64 ",\"red\":%" PRIu64
+		    "},\"hist\":[", i ? "," : "", sc->id, sc->n, sc->sum,
+		    sc->sumsq, sc->zone[0], sc->zone[1], sc->zone[2]);
+		for (k = 0; k < SCORE_HIST_BINS; k++)
+			out_put(b, "%s%" PRIu64, k ? "," : "", sc->hist[k]);
+		out_put(b, "]");
+		if (sc->k > 0) {
+			out_put(b, ",\"full\":{\"items\":[");
+			for (k = 0; k < sc->k; k++)
+				out_put(b, "%s\"%s\"", k ? "," : "", sc->ids[k]);
+			out_put(b, "],\"n\":%" PRIu64 ",\"sums\":[",
+			    sc->full_n);
+			for (k = 0; k < sc->k; k++)
+				out_put(b, "%s%" PRIu64, k ? "," : "",
+				    sc->isum[k]);
+			out_put(b, "],\"products\":[");
+			for (k = 0; k < NPROD(sc->k); k++)
+				out_put(b, "%s%" PRIu64, k ? "," : "",
+				    sc->iprod[k]);
+			out_put(b, "]}");
+		}
+		out_put(b, "}");
+	}
+	out_put(b, a->n_scales > 0 ? "]}" : "}");
 }
 
 char *
@@ -528,11 +689,228 @@ item_from_json(struct agg *a, struct agg_item *it, const cJSON *j, size_t i,
 	return 0;
 }
 
+/* A whole number 0..max from a JSON number, or from a string of digits
+ * (for values past 2^53). */
+static int
+get_big(const cJSON *j, uint64_t max, uint64_t *out, const char *what,
+    char *err, size_t errlen)
+{
+	if (cJSON_IsString(j)) {
+		const char *p = j->valuestring;
+		uint64_t v = 0;
+		size_t n = strlen(p);
+
+		if (n == 0 || n > 20 || strspn(p, "0123456789") != n ||
+		    (n > 1 && p[0] == '0')) {
+			seterr(err, errlen, "%s is not a whole number", what);
+			return -1;
+		}
+		for (; *p; p++) {
+			if (v > (UINT64_MAX - 9) / 10) {
+				seterr(err, errlen, "%s is too large", what);
+				return -1;
+			}
+			v = v * 10 + (uint64_t)(*p - '0');
+		}
+		if (v > max) {
+			seterr(err, errlen, "%s is too large", what);
+			return -1;
+		}
+		*out = v;
+		return 0;
+	}
+	if (!cJSON_IsNumber(j) || !is_whole(j->valuedouble) ||
+	    j->valuedouble < 0) {
+		seterr(err, errlen, "%s is not a whole number", what);
+		return -1;
+	}
+	if (j->valuedouble > (double)max) {
+		seterr(err, errlen, "%s is too large", what);
+		return -1;
+	}
+	*out = (uint64_t)j->valuedouble;
+	return 0;
+}
+
+/* An array of exactly n whole numbers 0..max into out. */
+static int
+get_array(const cJSON *j, size_t n, uint64_t max, uint64_t *out,
+    const char *what, char *err, size_t errlen)
+{
+	const cJSON *c;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(j) || (size_t)cJSON_GetArraySize(j) != n) {
+		seterr(err, errlen, "%s must be an array of %zu numbers", what,
+		    n);
+		return -1;
+	}
+	cJSON_ArrayForEach(c, j)
+		if (get_big(c, max, &out[i++], what, err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+full_from_json(struct agg_scale *sc, const cJSON *j, const char *where,
+    char *err, size_t errlen)
+{
+	static const char *const keys[] = { "items", "n", "sums", "products",
+	    NULL };
+	const cJSON *items, *c;
+	char what[FORM_ID_MAX + 64];
+	size_t k, i = 0;
+
+	if (!cJSON_IsObject(j) || check_keys(j, keys, where, err, errlen) != 0) {
+		if (!cJSON_IsObject(j))
+			seterr(err, errlen, "%s'full' must be an object", where);
+		return -1;
+	}
+	items = cJSON_GetObjectItemCaseSensitive(j, "items");
+	if (!cJSON_IsArray(items) || (k = (size_t)cJSON_GetArraySize(items)) ==
+	    0 || k > FORM_SCALE_MAX_ITEMS) {
+		seterr(err, errlen, "%s'full.items' must list 1 to %d items",
+		    where, FORM_SCALE_MAX_ITEMS);
+		return -1;
+	}
+	if (full_alloc(sc, k) != 0) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	cJSON_ArrayForEach(c, items) {
+		if (!cJSON_IsString(c) || !valid_word(c->valuestring,
+		    FORM_ID_MAX - 1)) {
+			seterr(err, errlen, "%sinvalid item id in 'full'", where);
+			return -1;
+		}
+		for (size_t p = 0; p < i; p++)
+			if (strcmp(sc->ids[p], c->valuestring) == 0) {
+				seterr(err, errlen, "%sduplicate item in "
+				    "'full'", where);
+				return -1;
+			}
+		memcpy(sc->ids[i++], c->valuestring, strlen(c->valuestring) + 1);
+	}
+	snprintf(what, sizeof what, "%s'full.n'", where);
+	if (get_big(cJSON_GetObjectItemCaseSensitive(j, "n"), sc->n,
+	    &sc->full_n, what, err, errlen) != 0)
+		return -1;
+	snprintf(what, sizeof what, "%s'full.sums'", where);
+	if (get_array(cJSON_GetObjectItemCaseSensitive(j, "sums"), k,
+	    sc->full_n * 100, sc->isum, what, err, errlen) != 0)
+		return -1;
+	snprintf(what, sizeof what, "%s'full.products'", where);
+	if (get_array(cJSON_GetObjectItemCaseSensitive(j, "products"),
+	    NPROD(k), sc->full_n * 10000, sc->iprod, what, err, errlen) != 0)
+		return -1;
+	/* Cauchy-Schwarz: (sum x)^2 <= m * sum x^2, and |sum x_i x_j| is
+	 * bounded by the diagonal: what real answers always satisfy. */
+	for (size_t p = 0; p < k; p++) {
+		unsigned __int128 lhs = (unsigned __int128)sc->isum[p] *
+		    sc->isum[p];
+		unsigned __int128 rhs = (unsigned __int128)sc->full_n *
+		    sc->iprod[score_prod_index(k, p, p)];
+		if (lhs > rhs) {
+			seterr(err, errlen, "%s'full' sums and products do not "
+			    "fit together", where);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+scale_from_json(struct agg *a, struct agg_scale *sc, const cJSON *j,
+    size_t i, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "id", "n", "sum", "sumsq", "zones",
+	    "hist", "full", NULL };
+	static const char *const zkeys[] = { "green", "amber", "red", NULL };
+	const cJSON *id, *zones, *full;
+	char where[FORM_ID_MAX + 16], what[FORM_ID_MAX + 64];
+	uint64_t t;
+
+	snprintf(where, sizeof where, "scale #%zu: ", i + 1);
+	if (!cJSON_IsObject(j)) {
+		seterr(err, errlen, "%smust be an object", where);
+		return -1;
+	}
+	if (check_keys(j, keys, where, err, errlen) != 0)
+		return -1;
+	id = cJSON_GetObjectItemCaseSensitive(j, "id");
+	if (!cJSON_IsString(id) || !valid_word(id->valuestring, FORM_ID_MAX - 1)) {
+		seterr(err, errlen, "%smissing or invalid 'id'", where);
+		return -1;
+	}
+	if (find_scale(a, id->valuestring, 0) != NULL) {
+		seterr(err, errlen, "duplicate scale '%s'", id->valuestring);
+		return -1;
+	}
+	a->n_scales++; /* owned by a from here on */
+	memcpy(sc->id, id->valuestring, strlen(id->valuestring) + 1);
+	snprintf(where, sizeof where, "scale '%s': ", sc->id);
+	snprintf(what, sizeof what, "%s'n'", where);
+	if (get_big(cJSON_GetObjectItemCaseSensitive(j, "n"), a->n, &sc->n,
+	    what, err, errlen) != 0)
+		return -1;
+	snprintf(what, sizeof what, "%s'sum'", where);
+	if (get_big(cJSON_GetObjectItemCaseSensitive(j, "sum"),
+	    sc->n * SCORE_MAX_UNITS, &sc->sum, what, err, errlen) != 0)
+		return -1;
+	snprintf(what, sizeof what, "%s'sumsq'", where);
+	if (get_big(cJSON_GetObjectItemCaseSensitive(j, "sumsq"),
+	    sc->n * (uint64_t)SCORE_MAX_UNITS * SCORE_MAX_UNITS, &sc->sumsq,
+	    what, err, errlen) != 0)
+		return -1;
+	if ((unsigned __int128)sc->sum * sc->sum >
+	    (unsigned __int128)sc->n * sc->sumsq) {
+		seterr(err, errlen, "%s'sum' and 'sumsq' do not fit together",
+		    where);
+		return -1;
+	}
+	zones = cJSON_GetObjectItemCaseSensitive(j, "zones");
+	if (!cJSON_IsObject(zones) || check_keys(zones, zkeys, where, err,
+	    errlen) != 0) {
+		if (!cJSON_IsObject(zones))
+			seterr(err, errlen, "%smissing 'zones'", where);
+		return -1;
+	}
+	t = 0;
+	for (size_t z = 0; z < 3; z++) {
+		snprintf(what, sizeof what, "%szone '%s'", where, zkeys[z]);
+		if (get_big(cJSON_GetObjectItemCaseSensitive(zones, zkeys[z]),
+		    sc->n, &sc->zone[z], what, err, errlen) != 0)
+			return -1;
+		t += sc->zone[z];
+	}
+	if (t != sc->n) {
+		seterr(err, errlen, "%szones sum to %" PRIu64 ", n is %" PRIu64,
+		    where, t, sc->n);
+		return -1;
+	}
+	snprintf(what, sizeof what, "%s'hist'", where);
+	if (get_array(cJSON_GetObjectItemCaseSensitive(j, "hist"),
+	    SCORE_HIST_BINS, sc->n, sc->hist, what, err, errlen) != 0)
+		return -1;
+	t = 0;
+	for (size_t b = 0; b < SCORE_HIST_BINS; b++)
+		t += sc->hist[b];
+	if (t != sc->n) {
+		seterr(err, errlen, "%shistogram sums to %" PRIu64 ", n is %"
+		    PRIu64, where, t, sc->n);
+		return -1;
+	}
+	full = cJSON_GetObjectItemCaseSensitive(j, "full");
+	if (full != NULL && full_from_json(sc, full, where, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 agg_build(struct agg *a, const cJSON *root, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "n", "items", NULL };
-	const cJSON *n, *items, *c;
+	static const char *const keys[] = { "n", "items", "scales", NULL };
+	const cJSON *n, *items, *scales, *c;
 	size_t i, cnt;
 
 	if (!cJSON_IsObject(root)) {
@@ -563,6 +941,22 @@ agg_build(struct agg *a, const cJSON *root, char *err, size_t errlen)
 	}
 	for (c = items->child, i = 0; c != NULL; c = c->next, i++)
 		if (item_from_json(a, &a->items[i], c, i, err, errlen) != 0)
+			return -1;
+	scales = cJSON_GetObjectItemCaseSensitive(root, "scales");
+	if (scales == NULL)
+		return 0; /* counts only */
+	if (!cJSON_IsArray(scales) ||
+	    (cnt = (size_t)cJSON_GetArraySize(scales)) > FORM_MAX_SCALES) {
+		seterr(err, errlen, "'scales' must be an array of at most %d",
+		    FORM_MAX_SCALES);
+		return -1;
+	}
+	if (cnt > 0 && (a->scales = calloc(cnt, sizeof *a->scales)) == NULL) {
+		seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	for (c = scales->child, i = 0; c != NULL; c = c->next, i++)
+		if (scale_from_json(a, &a->scales[i], c, i, err, errlen) != 0)
 			return -1;
 	return 0;
 }
@@ -679,6 +1073,40 @@ agg_check(const struct agg *a, const struct form *f, char *err,
 		if (check_item(a, it, &f->items[i], err, errlen) != 0)
 			return -1;
 	}
+	for (i = 0; i < a->n_scales; i++) {
+		const struct agg_scale *sc = &a->scales[i];
+		const struct form_scale *fs = NULL;
+
+		for (size_t j = 0; j < f->n_scales; j++)
+			if (strcmp(f->scales[j].id, sc->id) == 0)
+				fs = &f->scales[j];
+		if (fs == NULL) {
+			seterr(err, errlen, "unknown scale '%s'", sc->id);
+			return -1;
+		}
+		if (sc->k == 0)
+			continue; /* full block dropped, as in team cells */
+		if (sc->k != fs->n_items) {
+			seterr(err, errlen, "scale '%s': full block has %zu "
+			    "items, the scale %zu", sc->id, sc->k, fs->n_items);
+			return -1;
+		}
+		for (size_t j = 0; j < sc->k; j++) {
+			if (strcmp(sc->ids[j], fs->items[j]) != 0) {
+				seterr(err, errlen, "scale '%s': full block "
+				    "item %zu is '%s', not '%s'", sc->id, j + 1,
+				    sc->ids[j], fs->items[j]);
+				return -1;
+			}
+		}
+	}
+	for (i = 0; i < f->n_scales; i++) {
+		if (find_scale(a, f->scales[i].id, i) == NULL) {
+			seterr(err, errlen, "scale '%s': missing",
+			    f->scales[i].id);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -726,10 +1154,63 @@ merge_item(struct agg_item *dst, const struct agg_item *x,
 	return 0;
 }
 
+/* dst (zeroed) = x (+ y). The full block survives only when both sides
+ * have one over the same items. */
+static int
+merge_scale(struct agg_scale *dst, const struct agg_scale *x,
+    const struct agg_scale *y)
+{
+	int full = x->k > 0 && (y == NULL || y->k == x->k);
+
+	memcpy(dst->id, x->id, sizeof dst->id);
+	dst->n = x->n;
+	dst->sum = x->sum;
+	dst->sumsq = x->sumsq;
+	memcpy(dst->zone, x->zone, sizeof dst->zone);
+	memcpy(dst->hist, x->hist, sizeof dst->hist);
+	for (size_t k = 0; full && y != NULL && k < x->k; k++)
+		if (strcmp(x->ids[k], y->ids[k]) != 0)
+			full = 0;
+	if (full) {
+		if (full_alloc(dst, x->k) != 0)
+			return -1;
+		memcpy(dst->ids, x->ids, x->k * sizeof *dst->ids);
+		dst->full_n = x->full_n;
+		memcpy(dst->isum, x->isum, x->k * sizeof *dst->isum);
+		memcpy(dst->iprod, x->iprod, NPROD(x->k) * sizeof *dst->iprod);
+	}
+	if (y == NULL)
+		return 0;
+	dst->n += y->n;
+	dst->sum += y->sum;
+	dst->sumsq += y->sumsq;
+	for (size_t z = 0; z < 3; z++)
+		dst->zone[z] += y->zone[z];
+	for (size_t b = 0; b < SCORE_HIST_BINS; b++)
+		dst->hist[b] += y->hist[b];
+	if (full) {
+		dst->full_n += y->full_n;
+		for (size_t k = 0; k < dst->k; k++)
+			dst->isum[k] += y->isum[k];
+		for (size_t k = 0; k < NPROD(dst->k); k++)
+			dst->iprod[k] += y->iprod[k];
+	}
+	return dst->n > AGG_MAX_COUNT ? -1 : 0;
+}
+
+void
+agg_drop_full(struct agg *a)
+{
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < a->n_scales; i++)
+		full_clear(&a->scales[i]);
+}
+
 int
 agg_merge(struct agg *into, const struct agg *from)
 {
-	struct agg res = { 0, 0, NULL }, old;
+	struct agg res = { 0, 0, NULL, 0, NULL }, old;
 	size_t i, cap;
 
 	if (into == NULL || from == NULL || into == from)
@@ -761,6 +1242,24 @@ agg_merge(struct agg *into, const struct agg *from)
 		d = &res.items[res.n_items++];
 		if (item_alloc(d, FORM_MAX_OPTIONS) != 0 ||
 		    merge_item(d, y, NULL, into->n) != 0)
+			goto fail;
+	}
+	cap = into->n_scales + from->n_scales;
+	if (cap > 0 && (res.scales = calloc(cap, sizeof *res.scales)) == NULL)
+		goto fail;
+	for (i = 0; i < into->n_scales; i++) {
+		const struct agg_scale *y = find_scale(from, into->scales[i].id, i);
+		res.n_scales++;
+		if (merge_scale(&res.scales[i], &into->scales[i], y) != 0)
+			goto fail;
+	}
+	for (i = 0; i < from->n_scales; i++) {
+		if (find_scale(into, from->scales[i].id, i) != NULL)
+			continue;
+		if (res.n_scales >= FORM_MAX_SCALES)
+			goto fail;
+		if (merge_scale(&res.scales[res.n_scales++], &from->scales[i],
+		    NULL) != 0)
 			goto fail;
 	}
 	old = *into;

@@ -11,7 +11,10 @@
  *                        "counts": {"0": 0, ..., "10": 3, "_na": 1, "_ns": 0}}]}
  * Every option of the item appears, zeros included. For single-answer items
  * the counts (with _na and _ns) sum to n; for multi items each option count
- * is at most n - _na - _ns.
+ * is at most n - _na - _ns. Then "scales": per scale its respondents, the
+ * sum and sum of squares of their scores in 1/840 points (as strings: they
+ * pass 2^53), counts per zone, a 10-bin histogram, and optionally "full":
+ * the Cronbach block (docs/scoring.md).
  *
  * agg_from_json() treats its input as hostile: sizes are capped, counts are
  * bounded (AGG_MAX_COUNT), duplicates refused.
@@ -51,6 +54,11 @@ int agg_from_json(const char *json, size_t len, struct agg **out, char *err,
  * ("item 'x': counts sum to 7, n is 8"). */
 int agg_check(const struct agg *a, const struct form *f, char *err,
     size_t errlen);
+
+/* Remove the Cronbach blocks ("full": item-score sums and products) of
+ * every scale. Done before an aggregate enters a team cell: in a small group
+ * they pin down individual answer patterns. */
+void agg_drop_full(struct agg *a);
 
 /* into += from, matched by item id and option value. Items or options in
  * only one side are added; an item missing from one side counts that

@@ -14,6 +14,7 @@
 int
 pcrypto_init(void)
 {
+	util_json_wipe_on_free();
 	return sodium_init() < 0 ? -1 : 0;
 }
 

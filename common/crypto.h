@@ -41,7 +41,8 @@
 #define PCRYPTO_LABEL_REPLY "pols/v1/reply"
 #define PCRYPTO_LABEL_FORM "pols/v1/form"
 
-/* sodium_init; -1 when libsodium cannot start. */
+/* sodium_init, and cJSON made to wipe what it frees; -1 when libsodium
+ * cannot start. Every program calls it first. */
 int pcrypto_init(void);
 
 /* Key files. Secret keys come back in sodium_malloc memory. */

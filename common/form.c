@@ -4,8 +4,17 @@
  *
  * A form is untrusted JSON until form_parse() has accepted it: every key is
  * known, every id and option value has the fixed syntax, every show_if
- * refers only to earlier items and to real options of them, and every size
- * is capped (FORM_MAX_*). After that the rest of pols may index freely.
+ * refers only to earlier items and to real options of them, every scale
+ * names real scored items, and every size is capped (FORM_MAX_*). After
+ * that the rest of pols may index freely.
+ *
+ * Validation is one pass that reports each problem through a small
+ * collector (struct vctx) as "JSON path: reason", e.g.
+ * "items[3].show_if: refers to 'foo', which is not an earlier item".
+ * form_check() collects up to max problems; form_parse() stops at the
+ * first. After a problem the pass goes on where that is safe, and an item
+ * whose type or options are broken is marked so that references to it do
+ * not report follow-up problems.
  *
  * show_if conditions are compiled once into a small tree (struct
  * form_cond) and evaluated against a response that is being built in item
@@ -14,6 +23,7 @@
  */
 #include "form.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -24,9 +34,15 @@
 #include <sodium.h>
 
 #define FORM_TEXT_MAX 1024  /* bytes of one nl or en text */
+#define CONSTRUCT_MAX 128   /* bytes of an item's construct */
 #define COND_MAX_LEN 512    /* bytes of one show_if */
 #define COND_MAX_DEPTH 16   /* nested "not" and parentheses */
 #define OPTION_VALUE_MAX 32 /* choice/multi option values */
+#define PATH_LEN 64         /* "scales[63].items[7]" and the like */
+#define PROBLEM_LEN 512
+
+static const char refuse_nl[] = "zeg ik liever niet";
+static const char refuse_en[] = "I'd rather not say";
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -104,54 +120,49 @@ valid_option_value(const char *s)
 	return valid_word(s, OPTION_VALUE_MAX);
 }
 
-/* Parse exactly len bytes; only whitespace may follow the value. */
-static cJSON *
-parse_json(const char *json, size_t len)
+/* Only spaces, tabs and line breaks (or nothing). */
+static bool
+blank(const char *s)
 {
-	const char *end = NULL;
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			return false;
+	return true;
+}
+
+/* Parse exactly len bytes; only whitespace may follow the value. On
+ * failure *line and *col (1-based) tell where the JSON went wrong. */
+static cJSON *
+parse_json(const char *json, size_t len, size_t *line, size_t *col)
+{
+	const char *end = NULL, *p;
 	cJSON *root;
 
+	*line = *col = 1;
 	if (json == NULL || len == 0)
 		return NULL;
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (root == NULL)
-		return NULL;
-	for (; end != NULL && end < json + len; end++) {
-		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r') {
-			cJSON_Delete(root);
-			return NULL;
-		}
-	}
-	return root;
-}
-
-/* Every key of object o is in keys[], and none appears twice. */
-static int
-check_keys(const cJSON *o, const char *const *keys, const char *where,
-    char *err, size_t errlen)
-{
-	const cJSON *c, *d;
-	char b[48];
-
-	for (c = o->child; c != NULL; c = c->next) {
-		size_t k;
-		for (k = 0; keys[k] != NULL; k++)
-			if (c->string != NULL && strcmp(c->string, keys[k]) == 0)
+	if (root != NULL) {
+		for (; end != NULL && end < json + len; end++) {
+			if (*end != ' ' && *end != '\t' && *end != '\n' &&
+			    *end != '\r') {
+				cJSON_Delete(root);
+				root = NULL;
 				break;
-		if (keys[k] == NULL) {
-			seterr(err, errlen, "%s%sunknown key '%s'", where,
-			    *where ? ": " : "", shown(c->string, b));
-			return -1;
-		}
-		for (d = o->child; d != c; d = d->next) {
-			if (strcmp(d->string, c->string) == 0) {
-				seterr(err, errlen, "%s%sduplicate key '%s'",
-				    where, *where ? ": " : "", c->string);
-				return -1;
 			}
 		}
 	}
-	return 0;
+	if (root == NULL && end != NULL && end >= json && end <= json + len) {
+		for (p = json; p < end; p++) {
+			if (*p == '\n') {
+				(*line)++;
+				*col = 1;
+			} else {
+				(*col)++;
+			}
+		}
+	}
+	return root;
 }
 
 static void
@@ -169,44 +180,6 @@ text_set(struct form_text *t, const char *nl, const char *en)
 	t->en = strdup(en);
 	if (t->nl == NULL || t->en == NULL) {
 		text_free(t);
-		return -1;
-	}
-	return 0;
-}
-
-/* {"nl": "...", "en": "..."}, both non-empty, at most FORM_TEXT_MAX. */
-static int
-text_parse(const cJSON *j, struct form_text *t, const char *where,
-    const char *key, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "nl", "en", NULL };
-	static const char *const langs[] = { "nl", "en" };
-	char w[160];
-	size_t i;
-
-	snprintf(w, sizeof w, "%s%s'%s'", where, *where ? ": " : "", key);
-	if (!cJSON_IsObject(j)) {
-		seterr(err, errlen, "%s: must be an object {\"nl\", \"en\"}", w);
-		return -1;
-	}
-	if (check_keys(j, keys, w, err, errlen) != 0)
-		return -1;
-	for (i = 0; i < 2; i++) {
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, langs[i]);
-		if (!cJSON_IsString(s) || s->valuestring[0] == '\0') {
-			seterr(err, errlen, "%s: missing text '%s'", w,
-			    langs[i]);
-			return -1;
-		}
-		if (strlen(s->valuestring) > FORM_TEXT_MAX) {
-			seterr(err, errlen, "%s: text '%s' longer than %d bytes",
-			    w, langs[i], FORM_TEXT_MAX);
-			return -1;
-		}
-	}
-	if (text_set(t, cJSON_GetObjectItemCaseSensitive(j, "nl")->valuestring,
-	    cJSON_GetObjectItemCaseSensitive(j, "en")->valuestring) != 0) {
-		seterr(err, errlen, "%s: out of memory", w);
 		return -1;
 	}
 	return 0;
@@ -250,6 +223,16 @@ type_is_numeric(enum form_item_type t)
 	return t == FORM_LIKERT5 || t == FORM_FREQ5 || t == FORM_SCALE0_10;
 }
 
+/* Index of the "liever-niet" option of it, or UINT_MAX. */
+static unsigned
+refuse_index(const struct form_item *it)
+{
+	if (!it->sensitive || it->n_options == 0 ||
+	    strcmp(it->options[it->n_options - 1].value, FORM_REFUSE) != 0)
+		return UINT_MAX;
+	return (unsigned)(it->n_options - 1);
+}
+
 /* ---- show_if ------------------------------------------------------------ */
 
 enum cond_kind { COND_OR, COND_AND, COND_NOT, COND_CMP, COND_HAS };
@@ -260,6 +243,7 @@ struct form_cond {
 	enum cond_op op;
 	size_t item;            /* COND_CMP, COND_HAS */
 	unsigned option;        /* option index within that item */
+	unsigned refuse;        /* that item's "liever-niet" index or UINT_MAX */
 	struct form_cond *kid;  /* operands of OR, AND, NOT */
 	struct form_cond *next; /* next operand of the parent */
 };
@@ -279,16 +263,30 @@ enum tok_kind { TK_END, TK_LP, TK_RP, TK_OP, TK_WORD, TK_BAD };
 
 struct cond_parser {
 	const struct form *f;
-	size_t self; /* index of the item that owns the show_if */
+	const bool *broken; /* items whose options are unusable */
+	size_t self;        /* index of the item that owns the show_if */
 	const char *s;
 	size_t pos;
 	enum tok_kind tk;
 	enum cond_op op;
 	size_t start, len; /* of the current token */
 	int depth;
-	char *err;
-	size_t errlen;
+	bool silent;       /* failed on a broken item: already reported */
+	char why[256];     /* the reason, without a path */
 };
+
+static void cond_fail(struct cond_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cond_fail(struct cond_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->why, sizeof p->why, fmt, ap);
+	va_end(ap);
+}
 
 static bool
 is_word_char(char c)
@@ -378,12 +376,10 @@ tok_word(const struct cond_parser *p, char *buf, size_t buflen)
 static void
 cond_fail_unexpected(struct cond_parser *p)
 {
-	const struct form_item *it = &p->f->items[p->self];
 	char w[48], b[48];
 
 	if (p->tk == TK_END) {
-		seterr(p->err, p->errlen, "item '%s': show_if: unexpected end",
-		    it->id);
+		cond_fail(p, "unexpected end");
 		return;
 	}
 	tok_word(p, w, sizeof w);
@@ -391,8 +387,7 @@ cond_fail_unexpected(struct cond_parser *p)
 		w[0] = p->s[p->start];
 		w[1] = '\0';
 	}
-	seterr(p->err, p->errlen, "item '%s': show_if: unexpected '%s' at %zu",
-	    it->id, shown(w, b), p->start + 1);
+	cond_fail(p, "unexpected '%s' at %zu", shown(w, b), p->start + 1);
 }
 
 static struct form_cond *
@@ -400,8 +395,10 @@ cond_node(enum cond_kind kind)
 {
 	struct form_cond *c = calloc(1, sizeof *c);
 
-	if (c != NULL)
+	if (c != NULL) {
 		c->kind = kind;
+		c->refuse = UINT_MAX;
+	}
 	return c;
 }
 
@@ -411,9 +408,7 @@ static int
 cond_enter(struct cond_parser *p)
 {
 	if (++p->depth > COND_MAX_DEPTH) {
-		seterr(p->err, p->errlen,
-		    "item '%s': show_if: nested deeper than %d",
-		    p->f->items[p->self].id, COND_MAX_DEPTH);
+		cond_fail(p, "nested deeper than %d", COND_MAX_DEPTH);
 		return -1;
 	}
 	return 0;
@@ -422,8 +417,7 @@ cond_enter(struct cond_parser *p)
 static struct form_cond *
 cond_oom(struct cond_parser *p)
 {
-	seterr(p->err, p->errlen, "item '%s': show_if: out of memory",
-	    p->f->items[p->self].id);
+	cond_fail(p, "out of memory");
 	return NULL;
 }
 
@@ -432,7 +426,6 @@ static struct form_cond *
 cond_parse_test(struct cond_parser *p)
 {
 	const struct form *f = p->f;
-	const char *self = f->items[p->self].id;
 	const struct form_item *it;
 	struct form_cond *c;
 	char name[COND_MAX_LEN + 1], val[COND_MAX_LEN + 1], b[48], b2[48];
@@ -441,40 +434,44 @@ cond_parse_test(struct cond_parser *p)
 	int idx, opt;
 
 	tok_word(p, name, sizeof name);
-	idx = form_item_index(f, name);
+	idx = valid_id(name) ? form_item_index(f, name) : -1;
 	if (idx < 0) {
-		seterr(p->err, p->errlen, "item '%s': show_if: unknown item '%s'",
-		    self, shown(name, b));
+		cond_fail(p, "unknown item '%s'", shown(name, b));
 		return NULL;
 	}
-	if ((size_t)idx >= p->self) {
-		seterr(p->err, p->errlen,
-		    "item '%s': show_if: item '%s' is not earlier in the form",
-		    self, name);
+	if ((size_t)idx == p->self) {
+		cond_fail(p, "refers to '%s', which is not an earlier item "
+		    "(it is this item)", name);
+		return NULL;
+	}
+	if ((size_t)idx > p->self) {
+		cond_fail(p, "refers to '%s', which is not an earlier item",
+		    name);
+		return NULL;
+	}
+	if (p->broken[idx]) {
+		p->silent = true;
+		cond_fail(p, "refers to broken item '%s'", name);
 		return NULL;
 	}
 	it = &f->items[idx];
 	tok_next(p);
 	if (tok_is(p, "has")) {
 		if (it->type != FORM_MULTI) {
-			seterr(p->err, p->errlen,
-			    "item '%s': show_if: 'has' needs a multi item, "
-			    "'%s' is %s", self, it->id, type_names[it->type]);
+			cond_fail(p, "'has' needs a multi item, '%s' is %s",
+			    it->id, type_names[it->type]);
 			return NULL;
 		}
 		kind = COND_HAS;
 	} else if (p->tk == TK_OP) {
 		op = p->op;
 		if (it->type == FORM_MULTI) {
-			seterr(p->err, p->errlen,
-			    "item '%s': show_if: use 'has' for multi item '%s'",
-			    self, it->id);
+			cond_fail(p, "use 'has' for multi item '%s'", it->id);
 			return NULL;
 		}
 		if (op != OP_EQ && op != OP_NE && !type_is_numeric(it->type)) {
-			seterr(p->err, p->errlen,
-			    "item '%s': show_if: ordering needs a numeric item, "
-			    "'%s' is %s", self, it->id, type_names[it->type]);
+			cond_fail(p, "ordering needs a numeric item, '%s' is %s",
+			    it->id, type_names[it->type]);
 			return NULL;
 		}
 		kind = COND_CMP;
@@ -490,9 +487,14 @@ cond_parse_test(struct cond_parser *p)
 	tok_word(p, val, sizeof val);
 	opt = form_option_index(it, val);
 	if (opt < 0) {
-		seterr(p->err, p->errlen,
-		    "item '%s': show_if: '%s' is not an option of item '%s'",
-		    self, shown(val, b2), it->id);
+		cond_fail(p, "'%s' is not an option of item '%s'",
+		    shown(val, b2), it->id);
+		return NULL;
+	}
+	if (op != OP_EQ && op != OP_NE && (unsigned)opt == refuse_index(it)) {
+		cond_fail(p, "'%s' cannot be compared with %s", FORM_REFUSE,
+		    op == OP_LT ? "<" : op == OP_LE ? "<=" :
+		    op == OP_GT ? ">" : ">=");
 		return NULL;
 	}
 	tok_next(p);
@@ -501,6 +503,7 @@ cond_parse_test(struct cond_parser *p)
 	c->op = op;
 	c->item = (size_t)idx;
 	c->option = (unsigned)opt;
+	c->refuse = refuse_index(it);
 	return c;
 }
 
@@ -580,24 +583,24 @@ cond_parse_or(struct cond_parser *p)
 	return cond_parse_list(p, COND_OR);
 }
 
+/* Compile item self's show_if src. On failure returns -1 with the reason
+ * in p->why, or with p->silent set when it failed on a broken item. */
 static int
-cond_compile(const struct form *f, size_t self, const char *src,
-    struct form_cond **out, char *err, size_t errlen)
+cond_compile(struct cond_parser *p, const struct form *f, const bool *broken,
+    size_t self, const char *src, struct form_cond **out)
 {
-	struct cond_parser p;
 	struct form_cond *c;
 
-	memset(&p, 0, sizeof p);
-	p.f = f;
-	p.self = self;
-	p.s = src;
-	p.err = err;
-	p.errlen = errlen;
-	tok_next(&p);
-	if ((c = cond_parse_or(&p)) == NULL)
+	memset(p, 0, sizeof *p);
+	p->f = f;
+	p->broken = broken;
+	p->self = self;
+	p->s = src;
+	tok_next(p);
+	if ((c = cond_parse_or(p)) == NULL)
 		return -1;
-	if (p.tk != TK_END) {
-		cond_fail_unexpected(&p);
+	if (p->tk != TK_END) {
+		cond_fail_unexpected(p);
 		cond_free(c);
 		return -1;
 	}
@@ -640,6 +643,10 @@ cond_eval(const struct form_cond *c, const struct form_response *r)
 		a = answer_at(r, c->item);
 		if (a == NULL || a->state != FORM_ANSWERED)
 			return false;
+		/* "liever-niet" is no number: it is neither below nor above
+		 * anything. */
+		if (c->op != OP_EQ && c->op != OP_NE && a->value == c->refuse)
+			return false;
 		switch (c->op) {
 		case OP_EQ: return a->value == c->option;
 		case OP_NE: return a->value != c->option;
@@ -650,6 +657,169 @@ cond_eval(const struct form_cond *c, const struct form_response *r)
 		}
 	}
 	return false;
+}
+
+/* ---- problems ----------------------------------------------------------- */
+
+/* The collector: every problem goes through problem(); after max of them
+ * the rest is dropped and loops stop early (full()). */
+struct vctx {
+	form_problem_fn fn;
+	void *arg;
+	int max;
+	int n;
+	bool broken[FORM_MAX_ITEMS]; /* type or options unusable */
+};
+
+static bool
+full(const struct vctx *v)
+{
+	return v->n >= v->max;
+}
+
+static void problem(struct vctx *v, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Report "path: reason" (just the reason when path is empty). */
+static void
+problem(struct vctx *v, const char *path, const char *fmt, ...)
+{
+	char why[PROBLEM_LEN], line[PATH_LEN + PROBLEM_LEN];
+	va_list ap;
+
+	if (full(v))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	if (*path != '\0')
+		snprintf(line, sizeof line, "%s: %s", path, why);
+	else
+		snprintf(line, sizeof line, "%s", why);
+	v->n++;
+	if (v->fn != NULL)
+		v->fn(v->arg, line);
+}
+
+static const char *
+pathf(char buf[PATH_LEN], const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *
+pathf(char buf[PATH_LEN], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, PATH_LEN, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Every key of object o is in keys[], and none appears twice. Each
+ * offending key is a problem; stops when the collector is full, so a
+ * hostile object with many keys costs at most max + |keys| rounds. */
+static void
+check_keys(struct vctx *v, const cJSON *o, const char *const *keys,
+    const char *path)
+{
+	const cJSON *c, *d;
+	char b[48];
+
+	for (c = o->child; c != NULL && !full(v); c = c->next) {
+		size_t k;
+
+		for (k = 0; keys[k] != NULL; k++)
+			if (c->string != NULL && strcmp(c->string, keys[k]) == 0)
+				break;
+		if (keys[k] == NULL) {
+			problem(v, path, "unknown key '%s'", shown(c->string, b));
+			continue;
+		}
+		for (d = o->child; d != c; d = d->next) {
+			if (d->string != NULL && strcmp(d->string, c->string) == 0) {
+				problem(v, path, "duplicate key '%s'", c->string);
+				break;
+			}
+		}
+	}
+}
+
+static const cJSON *
+get(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+/* {"nl": "...", "en": "..."}, both non-empty, at most FORM_TEXT_MAX.
+ * Returns 0 when t is complete, -1 after reporting problems. */
+static int
+text_parse(struct vctx *v, const cJSON *j, struct form_text *t,
+    const char *path)
+{
+	static const char *const keys[] = { "nl", "en", NULL };
+	char p[PATH_LEN];
+	int rc = 0;
+	size_t i;
+
+	if (!cJSON_IsObject(j)) {
+		problem(v, path, "must be an object {\"nl\", \"en\"}");
+		return -1;
+	}
+	check_keys(v, j, keys, path);
+	for (i = 0; i < 2; i++) {
+		const cJSON *s = get(j, keys[i]);
+		char **dst = i == 0 ? &t->nl : &t->en;
+
+		pathf(p, "%s.%s", path, keys[i]);
+		if (s == NULL || (cJSON_IsString(s) && blank(s->valuestring))) {
+			problem(v, p, "missing translation");
+			rc = -1;
+		} else if (!cJSON_IsString(s)) {
+			problem(v, p, "must be a string");
+			rc = -1;
+		} else if (strlen(s->valuestring) > FORM_TEXT_MAX) {
+			problem(v, p, "longer than %d bytes", FORM_TEXT_MAX);
+			rc = -1;
+		} else if ((*dst = strdup(s->valuestring)) == NULL) {
+			problem(v, p, "out of memory");
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* A required text key of object o. */
+static int
+text_key(struct vctx *v, const cJSON *o, const char *key,
+    struct form_text *t, const char *path)
+{
+	char p[PATH_LEN];
+
+	if (get(o, key) == NULL) {
+		problem(v, path, "missing '%s'", key);
+		return -1;
+	}
+	return text_parse(v, get(o, key), t,
+	    pathf(p, "%s%s%s", path, *path ? "." : "", key));
+}
+
+static void
+get_bool(struct vctx *v, const cJSON *o, const char *key, bool *out,
+    const char *path)
+{
+	const cJSON *j = get(o, key);
+	char p[PATH_LEN];
+
+	*out = false;
+	if (j == NULL)
+		return;
+	if (!cJSON_IsBool(j)) {
+		problem(v, pathf(p, "%s.%s", path, key),
+		    "must be true or false");
+		return;
+	}
+	*out = cJSON_IsTrue(j);
 }
 
 /* ---- form --------------------------------------------------------------- */
@@ -664,6 +834,7 @@ item_clear(struct form_item *it)
 		text_free(&it->options[i].label);
 	free(it->options);
 	free(it->show_if);
+	free(it->construct);
 	cond_free(it->cond);
 	memset(it, 0, sizeof *it);
 }
@@ -684,6 +855,12 @@ form_free(struct form *f)
 		free(f->scales[i].items);
 	}
 	free(f->scales);
+	for (i = 0; i < f->n_modules; i++)
+		text_free(&f->modules[i].title);
+	free(f->modules);
+	for (i = 0; i < f->n_notes; i++)
+		text_free(&f->notes[i].text);
+	free(f->notes);
 	free(f);
 }
 
@@ -713,16 +890,12 @@ form_option_index(const struct form_item *it, const char *value)
 	return -1;
 }
 
+/* An item id of f, only when s is a valid id (an item whose own id was
+ * refused has id "" and must not be found). */
 static int
-options_alloc(struct form_item *it, size_t n, const char *where, char *err,
-    size_t errlen)
+item_ref(const struct form *f, const char *s)
 {
-	it->options = calloc(n, sizeof *it->options);
-	if (it->options == NULL) {
-		seterr(err, errlen, "%s: out of memory", where);
-		return -1;
-	}
-	return 0;
+	return valid_id(s) ? form_item_index(f, s) : -1;
 }
 
 static const char *const likert_nl[5] = { "helemaal oneens", "oneens",
@@ -734,569 +907,779 @@ static const char *const freq_nl[5] = { "nooit", "zelden", "soms", "vaak",
 static const char *const freq_en[5] = { "never", "rarely", "sometimes",
 	"often", "always" };
 
-/* likert5 / freq5: values "1".."5", labels given (5 texts) or default. */
+/* likert5 "1".."5", freq5 "0".."4"; labels given (5 texts) or default. */
 static int
-options_five(struct form_item *it, const cJSON *opts, const char *where,
-    char *err, size_t errlen)
+options_five(struct vctx *v, struct form_item *it, const cJSON *opts,
+    const char *path)
 {
 	const char *const *nl = it->type == FORM_LIKERT5 ? likert_nl : freq_nl;
 	const char *const *en = it->type == FORM_LIKERT5 ? likert_en : freq_en;
+	size_t first = it->type == FORM_LIKERT5 ? 1 : 0;
 	const cJSON *o;
+	char p[PATH_LEN];
+	int rc = 0;
 	size_t i;
 
 	if (opts != NULL && (!cJSON_IsArray(opts) ||
 	    cJSON_GetArraySize(opts) != 5)) {
-		seterr(err, errlen, "%s: 'options' must be 5 labels", where);
+		problem(v, pathf(p, "%s.options", path), "must be 5 labels");
 		return -1;
 	}
-	if (options_alloc(it, 5, where, err, errlen) != 0)
-		return -1;
 	o = opts != NULL ? opts->child : NULL;
 	for (i = 0; i < 5; i++) {
 		struct form_option *op = &it->options[i];
-		char key[32];
 
-		snprintf(op->value, sizeof op->value, "%zu", i + 1);
+		snprintf(op->value, sizeof op->value, "%zu", i + first);
 		it->n_options = i + 1;
 		if (o != NULL) {
-			snprintf(key, sizeof key, "options[%zu]", i);
-			if (text_parse(o, &op->label, where, key, err,
-			    errlen) != 0)
-				return -1;
+			if (text_parse(v, o, &op->label,
+			    pathf(p, "%s.options[%zu]", path, i)) != 0)
+				rc = -1;
 			o = o->next;
 		} else if (text_set(&op->label, nl[i], en[i]) != 0) {
-			seterr(err, errlen, "%s: out of memory", where);
+			problem(v, path, "out of memory");
 			return -1;
 		}
 	}
-	return 0;
+	return rc;
 }
 
 static int
-options_scale(struct form_item *it, const cJSON *anchors, const char *where,
-    char *err, size_t errlen)
+options_scale(struct vctx *v, struct form_item *it, const cJSON *anchors,
+    const char *path)
 {
 	static const char *const keys[] = { "low", "high", NULL };
-	char w[160];
+	char p[PATH_LEN], q[PATH_LEN];
+	int rc = 0;
 	size_t i;
 
-	if (anchors != NULL) {
-		snprintf(w, sizeof w, "%s: 'anchors'", where);
-		if (!cJSON_IsObject(anchors)) {
-			seterr(err, errlen, "%s: must be an object", w);
-			return -1;
-		}
-		if (check_keys(anchors, keys, w, err, errlen) != 0)
-			return -1;
-		for (i = 0; i < 2; i++) {
-			if (!cJSON_HasObjectItem(anchors, keys[i])) {
-				seterr(err, errlen, "%s: missing '%s'", w,
-				    keys[i]);
-				return -1;
-			}
-		}
-	}
-	if (options_alloc(it, 11, where, err, errlen) != 0)
-		return -1;
 	it->n_options = 11;
 	for (i = 0; i < 11; i++)
 		snprintf(it->options[i].value, sizeof it->options[i].value,
 		    "%zu", i);
 	if (anchors == NULL)
 		return 0;
-	if (text_parse(cJSON_GetObjectItemCaseSensitive(anchors, "low"),
-	    &it->options[0].label, w, "low", err, errlen) != 0 ||
-	    text_parse(cJSON_GetObjectItemCaseSensitive(anchors, "high"),
-	    &it->options[10].label, w, "high", err, errlen) != 0)
+	pathf(p, "%s.anchors", path);
+	if (!cJSON_IsObject(anchors)) {
+		problem(v, p, "must be an object {\"low\", \"high\"}");
 		return -1;
-	return 0;
+	}
+	check_keys(v, anchors, keys, p);
+	for (i = 0; i < 2; i++) {
+		const cJSON *a = get(anchors, keys[i]);
+
+		if (a == NULL) {
+			problem(v, p, "missing '%s'", keys[i]);
+			rc = -1;
+		} else if (text_parse(v, a, &it->options[i == 0 ? 0 : 10].label,
+		    pathf(q, "%s.%s", p, keys[i])) != 0) {
+			rc = -1;
+		}
+	}
+	return rc;
 }
 
 static int
-options_yesno(struct form_item *it, const char *where, char *err,
-    size_t errlen)
+options_yesno(struct vctx *v, struct form_item *it, const char *path)
 {
-	if (options_alloc(it, 2, where, err, errlen) != 0)
-		return -1;
 	it->n_options = 2;
 	strcpy(it->options[0].value, "true");
 	strcpy(it->options[1].value, "false");
 	if (text_set(&it->options[0].label, "ja", "yes") != 0 ||
 	    text_set(&it->options[1].label, "nee", "no") != 0) {
-		seterr(err, errlen, "%s: out of memory", where);
+		problem(v, path, "out of memory");
 		return -1;
 	}
 	return 0;
 }
 
-/* choice / multi: [{"value": "...", "label": {nl, en}}], 2..32, unique. */
+/* choice / multi: [{"value": "...", "label": {nl, en}}], 2..room, unique.
+ * Only options with a good, new value are kept. */
 static int
-options_listed(struct form_item *it, const cJSON *opts, const char *where,
-    char *err, size_t errlen)
+options_listed(struct vctx *v, struct form_item *it, const cJSON *opts,
+    size_t room, const char *path)
 {
 	static const char *const keys[] = { "value", "label", NULL };
 	const cJSON *o;
 	size_t i, n;
-	char w[160], b[48];
+	char p[PATH_LEN], q[PATH_LEN], b[48];
+	int rc = 0;
 
 	if (opts == NULL) {
-		seterr(err, errlen, "%s: %s needs 'options'", where,
-		    type_names[it->type]);
+		problem(v, path, "%s needs 'options'", type_names[it->type]);
 		return -1;
 	}
-	if (!cJSON_IsArray(opts)) {
-		seterr(err, errlen, "%s: 'options' must be an array", where);
+	pathf(p, "%s.options", path);
+	if (!cJSON_IsArray(opts) ||
+	    (n = (size_t)cJSON_GetArraySize(opts)) < 2 || n > room) {
+		problem(v, p, "must be an array of 2 to %zu options%s", room,
+		    room < FORM_MAX_OPTIONS ? " (sensitive adds '"
+		    FORM_REFUSE "')" : "");
 		return -1;
 	}
-	n = (size_t)cJSON_GetArraySize(opts);
-	if (n < 2 || n > FORM_MAX_OPTIONS) {
-		seterr(err, errlen, "%s: 'options' must have 2 to %d entries",
-		    where, FORM_MAX_OPTIONS);
-		return -1;
-	}
-	if (options_alloc(it, n, where, err, errlen) != 0)
-		return -1;
-	for (o = opts->child, i = 0; o != NULL; o = o->next, i++) {
-		const cJSON *v;
+	for (o = opts->child, i = 0; o != NULL && !full(v); o = o->next, i++) {
+		struct form_option *op = &it->options[it->n_options];
+		const cJSON *val, *lbl;
 
-		snprintf(w, sizeof w, "%s: options[%zu]", where, i);
+		pathf(q, "%s[%zu]", p, i);
 		if (!cJSON_IsObject(o)) {
-			seterr(err, errlen, "%s: must be an object", w);
-			return -1;
+			problem(v, q, "must be an object {\"value\", \"label\"}");
+			rc = -1;
+			continue;
 		}
-		if (check_keys(o, keys, w, err, errlen) != 0)
-			return -1;
-		v = cJSON_GetObjectItemCaseSensitive(o, "value");
-		if (!cJSON_IsString(v)) {
-			seterr(err, errlen, "%s: missing 'value'", w);
-			return -1;
+		check_keys(v, o, keys, q);
+		val = get(o, "value");
+		lbl = get(o, "label");
+		if (val == NULL) {
+			problem(v, q, "missing 'value'");
+			rc = -1;
+		} else if (!cJSON_IsString(val) ||
+		    !valid_option_value(val->valuestring)) {
+			problem(v, pathf(q, "%s[%zu].value", p, i),
+			    "invalid option value '%s' "
+			    "(want [a-z0-9][a-z0-9_-]{0,31})",
+			    shown(cJSON_IsString(val) ? val->valuestring : "",
+			    b));
+			rc = -1;
+			val = NULL;
+		} else if (strcmp(val->valuestring, FORM_REFUSE) == 0) {
+			problem(v, pathf(q, "%s[%zu].value", p, i),
+			    "'" FORM_REFUSE "' is reserved: mark the item "
+			    "\"sensitive\" instead");
+			rc = -1;
+			val = NULL;
+		} else if (form_option_index(it, val->valuestring) >= 0) {
+			problem(v, p, "duplicate value '%s'", val->valuestring);
+			rc = -1;
+			val = NULL;
 		}
-		if (!valid_option_value(v->valuestring)) {
-			seterr(err, errlen, "%s: invalid option value '%s' "
-			    "(want [a-z0-9][a-z0-9_-]{0,31})", where,
-			    shown(v->valuestring, b));
-			return -1;
+		pathf(q, "%s[%zu]", p, i);
+		if (lbl == NULL) {
+			problem(v, q, "missing 'label'");
+			rc = -1;
 		}
-		if (form_option_index(it, v->valuestring) >= 0) {
-			seterr(err, errlen, "%s: duplicate option value '%s'",
-			    where, v->valuestring);
-			return -1;
-		}
-		strcpy(it->options[i].value, v->valuestring);
-		it->n_options = i + 1;
-		if (text_parse(cJSON_GetObjectItemCaseSensitive(o, "label"),
-		    &it->options[i].label, w, "label", err, errlen) != 0)
-			return -1;
+		if (val == NULL)
+			continue;
+		strcpy(op->value, val->valuestring);
+		it->n_options++;
+		if (lbl != NULL && text_parse(v, lbl, &op->label,
+		    pathf(q, "%s[%zu].label", p, i)) != 0)
+			rc = -1;
 	}
-	return 0;
+	return rc;
 }
 
+/* The options of item it by its type; -1 when they are unusable. */
 static int
-get_bool(const cJSON *o, const char *key, bool *out, const char *where,
-    char *err, size_t errlen)
+item_options(struct vctx *v, struct form_item *it, const cJSON *j,
+    const char *path)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *opts = get(j, "options"), *anchors = get(j, "anchors");
+	size_t room = FORM_MAX_OPTIONS - (it->sensitive ? 1 : 0), want;
+	char p[PATH_LEN];
+	int rc = 0;
 
-	*out = false;
-	if (j == NULL)
-		return 0;
-	if (!cJSON_IsBool(j)) {
-		seterr(err, errlen, "%s: '%s' must be true or false", where,
-		    key);
-		return -1;
-	}
-	*out = cJSON_IsTrue(j);
-	return 0;
-}
-
-/* Parse item number i into f->items[i] (f->n_items == i on entry). */
-static int
-item_parse(struct form *f, size_t i, const cJSON *j, char *err, size_t errlen)
-{
-	static const char *const keys[] = { "id", "type", "text", "options",
-		"anchors", "reverse", "required", "show_if", NULL };
-	struct form_item *it = &f->items[i];
-	const cJSON *id, *type, *opts, *anchors, *show;
-	char where[FORM_ID_MAX + 16], b[48];
-	size_t t;
-	int rc;
-
-	snprintf(where, sizeof where, "item #%zu", i + 1);
-	if (!cJSON_IsObject(j)) {
-		seterr(err, errlen, "%s: must be an object", where);
-		return -1;
-	}
-	f->n_items = i + 1;
-	id = cJSON_GetObjectItemCaseSensitive(j, "id");
-	if (!cJSON_IsString(id)) {
-		seterr(err, errlen, "%s: missing 'id'", where);
-		return -1;
-	}
-	if (!valid_id(id->valuestring)) {
-		seterr(err, errlen, "%s: invalid id '%s' "
-		    "(want [a-z0-9][a-z0-9_-]{0,62})", where,
-		    shown(id->valuestring, b));
-		return -1;
-	}
-	if (form_item_index(f, id->valuestring) >= 0) {
-		seterr(err, errlen, "duplicate item id '%s'", id->valuestring);
-		return -1;
-	}
-	strcpy(it->id, id->valuestring);
-	snprintf(where, sizeof where, "item '%s'", it->id);
-	if (check_keys(j, keys, where, err, errlen) != 0)
-		return -1;
-
-	type = cJSON_GetObjectItemCaseSensitive(j, "type");
-	if (!cJSON_IsString(type)) {
-		seterr(err, errlen, "%s: missing 'type'", where);
-		return -1;
-	}
-	for (t = 0; t < sizeof type_names / sizeof type_names[0]; t++)
-		if (strcmp(type->valuestring, type_names[t]) == 0)
-			break;
-	if (t == sizeof type_names / sizeof type_names[0]) {
-		seterr(err, errlen, "%s: unknown type '%s'", where,
-		    shown(type->valuestring, b));
-		return -1;
-	}
-	it->type = (enum form_item_type)t;
-	if (!cJSON_HasObjectItem(j, "text")) {
-		seterr(err, errlen, "%s: missing 'text'", where);
-		return -1;
-	}
-	if (text_parse(cJSON_GetObjectItemCaseSensitive(j, "text"), &it->text,
-	    where, "text", err, errlen) != 0)
-		return -1;
-	if (get_bool(j, "reverse", &it->reverse, where, err, errlen) != 0 ||
-	    get_bool(j, "required", &it->required, where, err, errlen) != 0)
-		return -1;
-	if (it->reverse && (it->type == FORM_CHOICE || it->type == FORM_MULTI)) {
-		seterr(err, errlen, "%s: 'reverse' is not allowed for %s", where,
-		    type_names[it->type]);
-		return -1;
-	}
-
-	opts = cJSON_GetObjectItemCaseSensitive(j, "options");
-	anchors = cJSON_GetObjectItemCaseSensitive(j, "anchors");
 	if (anchors != NULL && it->type != FORM_SCALE0_10) {
-		seterr(err, errlen, "%s: 'anchors' is only for scale0_10", where);
-		return -1;
+		problem(v, pathf(p, "%s.anchors", path), "only for scale0_10");
+		anchors = NULL;
 	}
 	if (opts != NULL && (it->type == FORM_SCALE0_10 ||
 	    it->type == FORM_YESNO)) {
-		seterr(err, errlen, "%s: 'options' is not allowed for %s", where,
+		problem(v, pathf(p, "%s.options", path), "not allowed for %s",
 		    type_names[it->type]);
+		opts = NULL;
+	}
+	switch (it->type) {
+	case FORM_LIKERT5:
+	case FORM_FREQ5:
+		want = 5;
+		break;
+	case FORM_SCALE0_10:
+		want = 11;
+		break;
+	case FORM_YESNO:
+		want = 2;
+		break;
+	default:
+		want = cJSON_IsArray(opts) ?
+		    (size_t)cJSON_GetArraySize(opts) : 0;
+		if (want > room)
+			want = room;
+		break;
+	}
+	want += it->sensitive ? 1 : 0; /* at most FORM_MAX_OPTIONS */
+	it->options = calloc(want > 0 ? want : 1, sizeof *it->options);
+	if (it->options == NULL) {
+		problem(v, path, "out of memory");
 		return -1;
 	}
 	switch (it->type) {
 	case FORM_LIKERT5:
 	case FORM_FREQ5:
-		rc = options_five(it, opts, where, err, errlen);
+		rc = options_five(v, it, opts, path);
 		break;
 	case FORM_SCALE0_10:
-		rc = options_scale(it, anchors, where, err, errlen);
+		rc = options_scale(v, it, anchors, path);
 		break;
 	case FORM_YESNO:
-		rc = options_yesno(it, where, err, errlen);
+		rc = options_yesno(v, it, path);
 		break;
 	default:
-		rc = options_listed(it, opts, where, err, errlen);
+		rc = options_listed(v, it, opts, room, path);
 		break;
 	}
-	if (rc != 0)
-		return -1;
+	if (it->sensitive && it->n_options < want) {
+		struct form_option *op = &it->options[it->n_options];
 
-	show = cJSON_GetObjectItemCaseSensitive(j, "show_if");
-	if (show != NULL) {
-		if (!cJSON_IsString(show) || show->valuestring[0] == '\0') {
-			seterr(err, errlen, "%s: 'show_if' must be a non-empty "
-			    "string", where);
+		strcpy(op->value, FORM_REFUSE);
+		if (text_set(&op->label, refuse_nl, refuse_en) != 0) {
+			problem(v, path, "out of memory");
 			return -1;
 		}
-		if (strlen(show->valuestring) > COND_MAX_LEN) {
-			seterr(err, errlen, "%s: show_if: longer than %d bytes",
-			    where, COND_MAX_LEN);
-			return -1;
-		}
-		if ((it->show_if = strdup(show->valuestring)) == NULL) {
-			seterr(err, errlen, "%s: out of memory", where);
-			return -1;
-		}
+		it->n_options++;
 	}
-	return 0;
+	return rc;
+}
+
+/* Parse item number i into f->items[i] (f->n_items == i on entry). */
+static void
+item_parse(struct form *f, struct vctx *v, size_t i, const cJSON *j)
+{
+	static const char *const keys[] = { "id", "type", "text", "options",
+		"anchors", "reverse", "required", "show_if", "module",
+		"construct", "sensitive", "publish", NULL };
+	struct form_item *it = &f->items[i];
+	const cJSON *id, *type, *show, *mod, *con, *pub;
+	char path[PATH_LEN], p[PATH_LEN], b[48];
+	size_t t;
+	int k;
+
+	it->scale = -1;
+	f->n_items = i + 1;
+	pathf(path, "items[%zu]", i);
+	if (!cJSON_IsObject(j)) {
+		problem(v, path, "must be an object");
+		v->broken[i] = true;
+		return;
+	}
+	check_keys(v, j, keys, path);
+
+	id = get(j, "id");
+	if (id == NULL) {
+		problem(v, path, "missing 'id'");
+	} else if (!cJSON_IsString(id) || !valid_id(id->valuestring)) {
+		problem(v, pathf(p, "%s.id", path), "invalid id '%s' "
+		    "(want [a-z0-9][a-z0-9_-]{0,62})",
+		    shown(cJSON_IsString(id) ? id->valuestring : "", b));
+	} else if ((k = form_item_index(f, id->valuestring)) >= 0) {
+		problem(v, path, "duplicate id '%s' (first at items[%d])",
+		    id->valuestring, k);
+	} else {
+		strcpy(it->id, id->valuestring);
+	}
+
+	type = get(j, "type");
+	t = sizeof type_names / sizeof type_names[0];
+	if (type == NULL) {
+		problem(v, path, "missing 'type'");
+	} else {
+		if (cJSON_IsString(type))
+			for (t = 0; t < sizeof type_names / sizeof type_names[0];
+			    t++)
+				if (strcmp(type->valuestring, type_names[t]) == 0)
+					break;
+		if (t == sizeof type_names / sizeof type_names[0])
+			problem(v, pathf(p, "%s.type", path), "unknown type "
+			    "'%s' (want likert5, freq5, scale0_10, yesno, "
+			    "choice or multi)", shown(cJSON_IsString(type) ?
+			    type->valuestring : "", b));
+	}
+	text_key(v, j, "text", &it->text, path);
+	get_bool(v, j, "reverse", &it->reverse, path);
+	get_bool(v, j, "required", &it->required, path);
+	get_bool(v, j, "sensitive", &it->sensitive, path);
+
+	if ((mod = get(j, "module")) != NULL) {
+		size_t m;
+
+		pathf(p, "%s.module", path);
+		for (m = 0; cJSON_IsString(mod) && m < f->n_modules; m++)
+			if (strcmp(f->modules[m].id, mod->valuestring) == 0)
+				break;
+		if (!cJSON_IsString(mod) || m == f->n_modules)
+			problem(v, p, "unknown module '%s'%s",
+			    shown(cJSON_IsString(mod) ? mod->valuestring : "",
+			    b), f->n_modules == 0 ?
+			    " (the form has no 'modules')" : "");
+		else
+			strcpy(it->module, mod->valuestring);
+	}
+	if ((con = get(j, "construct")) != NULL) {
+		pathf(p, "%s.construct", path);
+		if (!cJSON_IsString(con) || blank(con->valuestring) ||
+		    strlen(con->valuestring) > CONSTRUCT_MAX)
+			problem(v, p, "must be a non-empty string of at most "
+			    "%d bytes", CONSTRUCT_MAX);
+		else if ((it->construct = strdup(con->valuestring)) == NULL)
+			problem(v, p, "out of memory");
+	}
+	if ((pub = get(j, "publish")) != NULL) {
+		if (cJSON_IsString(pub) && strcmp(pub->valuestring, "team") == 0)
+			it->publish = FORM_PUBLISH_TEAM;
+		else if (cJSON_IsString(pub) &&
+		    strcmp(pub->valuestring, "district") == 0)
+			it->publish = FORM_PUBLISH_DISTRICT;
+		else
+			problem(v, pathf(p, "%s.publish", path),
+			    "must be \"team\" or \"district\"");
+	}
+
+	if (t == sizeof type_names / sizeof type_names[0]) {
+		v->broken[i] = true;
+	} else {
+		it->type = (enum form_item_type)t;
+		if (item_options(v, it, j, path) != 0)
+			v->broken[i] = true;
+	}
+
+	show = get(j, "show_if");
+	if (show != NULL) {
+		pathf(p, "%s.show_if", path);
+		if (!cJSON_IsString(show) || blank(show->valuestring))
+			problem(v, p, "must be a non-empty string");
+		else if (strlen(show->valuestring) > COND_MAX_LEN)
+			problem(v, p, "longer than %d bytes", COND_MAX_LEN);
+		else if ((it->show_if = strdup(show->valuestring)) == NULL)
+			problem(v, p, "out of memory");
+	}
 }
 
 /* Parse scale number i into f->scales[i] (f->n_scales == i on entry). */
-static int
-scale_parse(struct form *f, size_t i, const cJSON *j, char *err,
-    size_t errlen)
+static void
+scale_parse(struct form *f, struct vctx *v, size_t i, const cJSON *j)
 {
 	static const char *const keys[] = { "id", "name", "items", "direction",
 		"cut", NULL };
 	static const char *const cut_keys[] = { "amber", "red", NULL };
 	struct form_scale *sc = &f->scales[i];
-	const cJSON *id, *items, *dir, *cut, *c, *amber, *red;
-	char where[FORM_ID_MAX + 16], b[48];
+	const cJSON *id, *items, *dir, *cut, *c, *cv[2];
+	char path[PATH_LEN], p[PATH_LEN], b[48];
+	bool dir_ok = false, cut_ok = true;
 	size_t k, n;
 
-	snprintf(where, sizeof where, "scale #%zu", i + 1);
-	if (!cJSON_IsObject(j)) {
-		seterr(err, errlen, "%s: must be an object", where);
-		return -1;
-	}
 	f->n_scales = i + 1;
-	id = cJSON_GetObjectItemCaseSensitive(j, "id");
-	if (!cJSON_IsString(id)) {
-		seterr(err, errlen, "%s: missing 'id'", where);
-		return -1;
+	pathf(path, "scales[%zu]", i);
+	if (!cJSON_IsObject(j)) {
+		problem(v, path, "must be an object");
+		return;
 	}
-	if (!valid_id(id->valuestring)) {
-		seterr(err, errlen, "%s: invalid id '%s'", where,
-		    shown(id->valuestring, b));
-		return -1;
-	}
-	for (k = 0; k < i; k++) {
-		if (strcmp(f->scales[k].id, id->valuestring) == 0) {
-			seterr(err, errlen, "duplicate scale id '%s'",
-			    id->valuestring);
-			return -1;
-		}
-	}
-	strcpy(sc->id, id->valuestring);
-	snprintf(where, sizeof where, "scale '%s'", sc->id);
-	if (check_keys(j, keys, where, err, errlen) != 0)
-		return -1;
-	if (!cJSON_HasObjectItem(j, "name")) {
-		seterr(err, errlen, "%s: missing 'name'", where);
-		return -1;
-	}
-	if (text_parse(cJSON_GetObjectItemCaseSensitive(j, "name"), &sc->name,
-	    where, "name", err, errlen) != 0)
-		return -1;
-
-	items = cJSON_GetObjectItemCaseSensitive(j, "items");
-	if (!cJSON_IsArray(items) || (n = (size_t)cJSON_GetArraySize(items)) < 1
-	    || n > f->n_items) {
-		seterr(err, errlen, "%s: 'items' must be a non-empty array of "
-		    "distinct item ids", where);
-		return -1;
-	}
-	if ((sc->items = calloc(n, sizeof *sc->items)) == NULL) {
-		seterr(err, errlen, "%s: out of memory", where);
-		return -1;
-	}
-	for (c = items->child, k = 0; c != NULL; c = c->next, k++) {
-		int idx;
-		size_t m;
-
-		if (!cJSON_IsString(c)) {
-			seterr(err, errlen, "%s: 'items' must hold item ids",
-			    where);
-			return -1;
-		}
-		if ((idx = form_item_index(f, c->valuestring)) < 0) {
-			seterr(err, errlen, "%s: unknown item '%s'", where,
-			    shown(c->valuestring, b));
-			return -1;
-		}
-		if (f->items[idx].type == FORM_CHOICE ||
-		    f->items[idx].type == FORM_MULTI) {
-			seterr(err, errlen, "%s: item '%s' is %s and cannot be "
-			    "scored", where, c->valuestring,
-			    type_names[f->items[idx].type]);
-			return -1;
-		}
-		for (m = 0; m < k; m++) {
-			if (strcmp(sc->items[m], c->valuestring) == 0) {
-				seterr(err, errlen, "%s: item '%s' listed twice",
-				    where, c->valuestring);
-				return -1;
-			}
-		}
-		strcpy(sc->items[k], c->valuestring);
-		sc->n_items = k + 1;
-	}
-
-	dir = cJSON_GetObjectItemCaseSensitive(j, "direction");
-	if (!cJSON_IsString(dir)) {
-		seterr(err, errlen, "%s: missing 'direction'", where);
-		return -1;
-	}
-	if (strcmp(dir->valuestring, "higher_is_worse") == 0) {
-		sc->direction = FORM_HIGHER_IS_WORSE;
-	} else if (strcmp(dir->valuestring, "higher_is_better") == 0) {
-		sc->direction = FORM_HIGHER_IS_BETTER;
+	check_keys(v, j, keys, path);
+	id = get(j, "id");
+	if (id == NULL) {
+		problem(v, path, "missing 'id'");
+	} else if (!cJSON_IsString(id) || !valid_id(id->valuestring)) {
+		problem(v, pathf(p, "%s.id", path), "invalid id '%s' "
+		    "(want [a-z0-9][a-z0-9_-]{0,62})",
+		    shown(cJSON_IsString(id) ? id->valuestring : "", b));
 	} else {
-		seterr(err, errlen, "%s: unknown direction '%s'", where,
-		    shown(dir->valuestring, b));
-		return -1;
+		for (k = 0; k < i; k++)
+			if (strcmp(f->scales[k].id, id->valuestring) == 0)
+				break;
+		if (k < i)
+			problem(v, path, "duplicate id '%s' (first at "
+			    "scales[%zu])", id->valuestring, k);
+		else
+			strcpy(sc->id, id->valuestring);
+	}
+	text_key(v, j, "name", &sc->name, path);
+
+	items = get(j, "items");
+	pathf(p, "%s.items", path);
+	if (items == NULL) {
+		problem(v, path, "missing 'items'");
+	} else if (!cJSON_IsArray(items) ||
+	    (n = (size_t)cJSON_GetArraySize(items)) < 1 ||
+	    n > FORM_SCALE_MAX_ITEMS) {
+		problem(v, p, "must be an array of 1 to %d item ids",
+		    FORM_SCALE_MAX_ITEMS);
+	} else if ((sc->items = calloc(n, sizeof *sc->items)) == NULL) {
+		problem(v, p, "out of memory");
+	} else {
+		for (c = items->child, k = 0; c != NULL; c = c->next, k++) {
+			struct form_item *it;
+			size_t m;
+			int idx;
+
+			pathf(p, "%s.items[%zu]", path, k);
+			if (!cJSON_IsString(c)) {
+				problem(v, p, "must be an item id");
+				continue;
+			}
+			if ((idx = item_ref(f, c->valuestring)) < 0) {
+				problem(v, p, "unknown item '%s'",
+				    shown(c->valuestring, b));
+				continue;
+			}
+			if (v->broken[idx])
+				continue; /* reported with the item */
+			it = &f->items[idx];
+			if (!type_is_numeric(it->type)) {
+				problem(v, p, "item '%s' is %s, which is "
+				    "counted, not scored (want likert5, freq5 "
+				    "or scale0_10)", it->id,
+				    type_names[it->type]);
+				continue;
+			}
+			for (m = 0; m < sc->n_items; m++)
+				if (strcmp(sc->items[m], it->id) == 0)
+					break;
+			if (m < sc->n_items) {
+				problem(v, p, "item '%s' is listed twice",
+				    it->id);
+				continue;
+			}
+			if (it->scale >= 0) {
+				problem(v, p, "item '%s' is already in "
+				    "scales[%d]; an item belongs to at most "
+				    "one scale", it->id, it->scale);
+				continue;
+			}
+			strcpy(sc->items[sc->n_items++], it->id);
+			it->scale = (int)i;
+		}
 	}
 
-	cut = cJSON_GetObjectItemCaseSensitive(j, "cut");
+	dir = get(j, "direction");
+	if (dir == NULL) {
+		problem(v, path, "missing 'direction'");
+	} else if (cJSON_IsString(dir) &&
+	    strcmp(dir->valuestring, "higher_is_worse") == 0) {
+		sc->direction = FORM_HIGHER_IS_WORSE;
+		dir_ok = true;
+	} else if (cJSON_IsString(dir) &&
+	    strcmp(dir->valuestring, "higher_is_better") == 0) {
+		sc->direction = FORM_HIGHER_IS_BETTER;
+		dir_ok = true;
+	} else {
+		problem(v, pathf(p, "%s.direction", path), "unknown direction "
+		    "'%s' (want higher_is_worse or higher_is_better)",
+		    shown(cJSON_IsString(dir) ? dir->valuestring : "", b));
+	}
+
+	cut = get(j, "cut");
+	pathf(p, "%s.cut", path);
+	if (cut == NULL) {
+		problem(v, path, "missing 'cut'");
+		return;
+	}
 	if (!cJSON_IsObject(cut)) {
-		seterr(err, errlen, "%s: missing 'cut' {\"amber\", \"red\"}",
-		    where);
-		return -1;
+		problem(v, p, "must be an object {\"amber\", \"red\"}");
+		return;
 	}
-	snprintf(where, sizeof where, "scale '%s': 'cut'", sc->id);
-	if (check_keys(cut, cut_keys, where, err, errlen) != 0)
-		return -1;
-	amber = cJSON_GetObjectItemCaseSensitive(cut, "amber");
-	red = cJSON_GetObjectItemCaseSensitive(cut, "red");
-	if (!cJSON_IsNumber(amber) || !cJSON_IsNumber(red) ||
-	    !isfinite(amber->valuedouble) || !isfinite(red->valuedouble) ||
-	    amber->valuedouble < 0 || amber->valuedouble > 100 ||
-	    red->valuedouble < 0 || red->valuedouble > 100) {
-		seterr(err, errlen, "%s: amber and red must be numbers 0-100",
-		    where);
-		return -1;
+	check_keys(v, cut, cut_keys, p);
+	for (k = 0; k < 2; k++) {
+		char q[PATH_LEN];
+
+		cv[k] = get(cut, cut_keys[k]);
+		pathf(q, "%s.%s", p, cut_keys[k]);
+		if (cv[k] == NULL) {
+			problem(v, p, "missing '%s'", cut_keys[k]);
+			cut_ok = false;
+		} else if (!cJSON_IsNumber(cv[k])) {
+			problem(v, q, "must be a number 0-100");
+			cut_ok = false;
+		} else if (!(cv[k]->valuedouble >= 0 &&
+		    cv[k]->valuedouble <= 100)) {
+			problem(v, q, "%g is outside 0-100",
+			    cv[k]->valuedouble);
+			cut_ok = false;
+		}
 	}
-	sc->cut_amber = amber->valuedouble;
-	sc->cut_red = red->valuedouble;
-	if (sc->direction == FORM_HIGHER_IS_WORSE && sc->cut_red < sc->cut_amber) {
-		seterr(err, errlen, "%s: red below amber for higher_is_worse",
-		    where);
-		return -1;
-	}
+	if (!cut_ok)
+		return;
+	sc->cut_amber = cv[0]->valuedouble;
+	sc->cut_red = cv[1]->valuedouble;
+	if (!dir_ok)
+		return;
+	if (sc->direction == FORM_HIGHER_IS_WORSE && sc->cut_red < sc->cut_amber)
+		problem(v, p, "red %g is below amber %g (higher_is_worse needs "
+		    "red >= amber)", sc->cut_red, sc->cut_amber);
 	if (sc->direction == FORM_HIGHER_IS_BETTER &&
-	    sc->cut_red > sc->cut_amber) {
-		seterr(err, errlen, "%s: red above amber for higher_is_better",
-		    where);
-		return -1;
-	}
-	return 0;
+	    sc->cut_red > sc->cut_amber)
+		problem(v, p, "red %g is above amber %g (higher_is_better needs "
+		    "red <= amber)", sc->cut_red, sc->cut_amber);
 }
 
-static int
-form_build(struct form *f, const cJSON *root, char *err, size_t errlen)
+static void
+module_parse(struct form *f, struct vctx *v, size_t i, const cJSON *j)
+{
+	static const char *const keys[] = { "id", "title", NULL };
+	struct form_module *m = &f->modules[i];
+	const cJSON *id;
+	char path[PATH_LEN], p[PATH_LEN], b[48];
+	size_t k;
+
+	f->n_modules = i + 1;
+	pathf(path, "modules[%zu]", i);
+	if (!cJSON_IsObject(j)) {
+		problem(v, path, "must be an object {\"id\", \"title\"}");
+		return;
+	}
+	check_keys(v, j, keys, path);
+	id = get(j, "id");
+	if (id == NULL) {
+		problem(v, path, "missing 'id'");
+	} else if (!cJSON_IsString(id) || !valid_id(id->valuestring)) {
+		problem(v, pathf(p, "%s.id", path), "invalid id '%s' "
+		    "(want [a-z0-9][a-z0-9_-]{0,62})",
+		    shown(cJSON_IsString(id) ? id->valuestring : "", b));
+	} else {
+		for (k = 0; k < i; k++)
+			if (strcmp(f->modules[k].id, id->valuestring) == 0)
+				break;
+		if (k < i)
+			problem(v, path, "duplicate id '%s' (first at "
+			    "modules[%zu])", id->valuestring, k);
+		else
+			strcpy(m->id, id->valuestring);
+	}
+	text_key(v, j, "title", &m->title, path);
+}
+
+static void
+note_parse(struct form *f, struct vctx *v, size_t i, const cJSON *j)
+{
+	static const char *const keys[] = { "after", "text", NULL };
+	struct form_note *nt = &f->notes[i];
+	const cJSON *after;
+	char path[PATH_LEN], p[PATH_LEN], b[48];
+
+	f->n_notes = i + 1;
+	pathf(path, "notes[%zu]", i);
+	if (!cJSON_IsObject(j)) {
+		problem(v, path, "must be an object {\"after\", \"text\"}");
+		return;
+	}
+	check_keys(v, j, keys, path);
+	after = get(j, "after");
+	if (after == NULL)
+		problem(v, path, "missing 'after'");
+	else if (!cJSON_IsString(after) || item_ref(f, after->valuestring) < 0)
+		problem(v, pathf(p, "%s.after", path), "unknown item '%s'",
+		    shown(cJSON_IsString(after) ? after->valuestring : "", b));
+	else
+		strcpy(nt->after, after->valuestring);
+	text_key(v, j, "text", &nt->text, path);
+}
+
+/* An optional array key of root: NULL when absent or refused, else its
+ * size in *n (0..max). */
+static const cJSON *
+array_key(struct vctx *v, const cJSON *root, const char *key, size_t max,
+    const char *what, size_t *n)
+{
+	const cJSON *a = get(root, key);
+
+	*n = 0;
+	if (a == NULL)
+		return NULL;
+	if (!cJSON_IsArray(a) || (*n = (size_t)cJSON_GetArraySize(a)) > max) {
+		problem(v, key, "must be an array of at most %zu %s", max,
+		    what);
+		*n = 0;
+		return NULL;
+	}
+	return a;
+}
+
+static void
+form_build(struct form *f, const cJSON *root, struct vctx *v)
 {
 	static const char *const keys[] = { "id", "version", "title", "period",
-		"items", "scales", NULL };
-	const cJSON *id, *ver, *period, *items, *scales, *c;
-	char b[48];
+		"modules", "items", "scales", "notes", NULL };
+	const cJSON *id, *ver, *period, *items, *arr, *c;
+	char p[PATH_LEN], b[48];
 	size_t i, n;
 
-	if (check_keys(root, keys, "", err, errlen) != 0)
-		return -1;
-	id = cJSON_GetObjectItemCaseSensitive(root, "id");
-	if (!cJSON_IsString(id)) {
-		seterr(err, errlen, "missing 'id'");
-		return -1;
-	}
-	if (!valid_id(id->valuestring)) {
-		seterr(err, errlen, "invalid form id '%s'",
-		    shown(id->valuestring, b));
-		return -1;
-	}
-	strcpy(f->id, id->valuestring);
+	check_keys(v, root, keys, "");
+	id = get(root, "id");
+	if (id == NULL)
+		problem(v, "", "missing 'id'");
+	else if (!cJSON_IsString(id) || !valid_id(id->valuestring))
+		problem(v, "id", "invalid form id '%s' "
+		    "(want [a-z0-9][a-z0-9_-]{0,62})",
+		    shown(cJSON_IsString(id) ? id->valuestring : "", b));
+	else
+		strcpy(f->id, id->valuestring);
 
-	ver = cJSON_GetObjectItemCaseSensitive(root, "version");
-	if (!cJSON_IsNumber(ver) || !is_whole(ver->valuedouble) ||
-	    ver->valuedouble < 1 || ver->valuedouble > 1000000) {
-		seterr(err, errlen, "'version' must be an integer >= 1");
-		return -1;
-	}
-	f->version = (int)ver->valuedouble;
+	ver = get(root, "version");
+	if (ver == NULL)
+		problem(v, "", "missing 'version'");
+	else if (!cJSON_IsNumber(ver) || !is_whole(ver->valuedouble) ||
+	    ver->valuedouble < 1 || ver->valuedouble > 1000000)
+		problem(v, "version", "must be an integer >= 1");
+	else
+		f->version = (int)ver->valuedouble;
 
-	if (!cJSON_HasObjectItem(root, "title")) {
-		seterr(err, errlen, "missing 'title'");
-		return -1;
-	}
-	if (text_parse(cJSON_GetObjectItemCaseSensitive(root, "title"),
-	    &f->title, "", "title", err, errlen) != 0)
-		return -1;
+	text_key(v, root, "title", &f->title, "");
 
-	period = cJSON_GetObjectItemCaseSensitive(root, "period");
-	if (!cJSON_IsString(period)) {
-		seterr(err, errlen, "missing 'period'");
-		return -1;
-	}
-	if (period_from_name(period->valuestring, &f->period) != 0) {
-		seterr(err, errlen, "unknown period '%s' "
+	period = get(root, "period");
+	if (period == NULL)
+		problem(v, "", "missing 'period'");
+	else if (!cJSON_IsString(period) ||
+	    period_from_name(period->valuestring, &f->period) != 0)
+		problem(v, "period", "unknown period '%s' "
 		    "(want week, fortnight, month or campaign)",
-		    shown(period->valuestring, b));
-		return -1;
-	}
+		    shown(cJSON_IsString(period) ? period->valuestring : "",
+		    b));
 
-	items = cJSON_GetObjectItemCaseSensitive(root, "items");
+	/* Modules first: items name them. */
+	arr = array_key(v, root, "modules", FORM_MAX_MODULES, "modules", &n);
+	if (n > 0 && (f->modules = calloc(n, sizeof *f->modules)) == NULL) {
+		problem(v, "modules", "out of memory");
+		return;
+	}
+	for (c = arr != NULL ? arr->child : NULL, i = 0; c != NULL &&
+	    !full(v); c = c->next, i++)
+		module_parse(f, v, i, c);
+
+	items = get(root, "items");
+	if (items == NULL) {
+		problem(v, "", "missing 'items'");
+		return;
+	}
 	if (!cJSON_IsArray(items) || (n = (size_t)cJSON_GetArraySize(items)) < 1
 	    || n > FORM_MAX_ITEMS) {
-		seterr(err, errlen, "'items' must be an array of 1 to %d items",
+		problem(v, "items", "must be an array of 1 to %d items",
 		    FORM_MAX_ITEMS);
-		return -1;
+		return;
 	}
 	if ((f->items = calloc(n, sizeof *f->items)) == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
+		problem(v, "items", "out of memory");
+		return;
 	}
-	for (c = items->child, i = 0; c != NULL; c = c->next, i++)
-		if (item_parse(f, i, c, err, errlen) != 0)
-			return -1;
+	for (c = items->child, i = 0; c != NULL && !full(v); c = c->next, i++)
+		item_parse(f, v, i, c);
 	/* Second pass: show_if may name any item, so "later" is told apart
 	 * from "unknown". */
-	for (i = 0; i < f->n_items; i++) {
+	for (i = 0; i < f->n_items && !full(v); i++) {
 		struct form_item *it = &f->items[i];
-		if (it->show_if != NULL && cond_compile(f, i, it->show_if,
-		    &it->cond, err, errlen) != 0)
-			return -1;
+		struct cond_parser cp;
+
+		if (it->show_if != NULL && cond_compile(&cp, f, v->broken, i,
+		    it->show_if, &it->cond) != 0 && !cp.silent)
+			problem(v, pathf(p, "items[%zu].show_if", i), "%s",
+			    cp.why);
 	}
 
-	scales = cJSON_GetObjectItemCaseSensitive(root, "scales");
-	if (scales == NULL)
-		return 0;
-	if (!cJSON_IsArray(scales) ||
-	    (n = (size_t)cJSON_GetArraySize(scales)) > FORM_MAX_SCALES) {
-		seterr(err, errlen, "'scales' must be an array of at most %d "
-		    "scales", FORM_MAX_SCALES);
-		return -1;
+	arr = array_key(v, root, "scales", FORM_MAX_SCALES, "scales", &n);
+	if (n > 0 && (f->scales = calloc(n, sizeof *f->scales)) == NULL) {
+		problem(v, "scales", "out of memory");
+		return;
 	}
-	if (n == 0)
-		return 0;
-	if ((f->scales = calloc(n, sizeof *f->scales)) == NULL) {
-		seterr(err, errlen, "out of memory");
-		return -1;
+	for (c = arr != NULL ? arr->child : NULL, i = 0; c != NULL &&
+	    !full(v); c = c->next, i++)
+		scale_parse(f, v, i, c);
+
+	/* What belongs to a scale, now that scales are known. */
+	for (i = 0; i < f->n_items && !full(v); i++) {
+		const struct form_item *it = &f->items[i];
+
+		if (it->scale >= 0 && it->construct == NULL)
+			problem(v, pathf(p, "items[%zu]", i), "missing "
+			    "'construct' (required for an item in a scale; "
+			    "'%s' is in scales[%d])", it->id, it->scale);
+		if (it->reverse && it->scale < 0)
+			problem(v, pathf(p, "items[%zu].reverse", i),
+			    "only for an item in a scale");
 	}
-	for (c = scales->child, i = 0; c != NULL; c = c->next, i++)
-		if (scale_parse(f, i, c, err, errlen) != 0)
-			return -1;
-	return 0;
+
+	arr = array_key(v, root, "notes", FORM_MAX_NOTES, "notes", &n);
+	if (n > 0 && (f->notes = calloc(n, sizeof *f->notes)) == NULL) {
+		problem(v, "notes", "out of memory");
+		return;
+	}
+	for (c = arr != NULL ? arr->child : NULL, i = 0; c != NULL &&
+	    !full(v); c = c->next, i++)
+		note_parse(f, v, i, c);
+}
+
+/* Validate json; the form when it has no problem, else NULL. */
+static struct form *
+form_load(const char *json, size_t len, struct vctx *v)
+{
+	struct form *f;
+	cJSON *root;
+	size_t line, col;
+
+	if (len > FORM_MAX_BYTES) {
+		problem(v, "", "form larger than %d bytes", FORM_MAX_BYTES);
+		return NULL;
+	}
+	if ((root = parse_json(json, len, &line, &col)) == NULL) {
+		problem(v, "", "form is not valid JSON (near line %zu, "
+		    "column %zu)", line, col);
+		return NULL;
+	}
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		problem(v, "", "form is not a JSON object");
+		return NULL;
+	}
+	if ((f = calloc(1, sizeof *f)) == NULL) {
+		cJSON_Delete(root);
+		problem(v, "", "out of memory");
+		return NULL;
+	}
+	form_build(f, root, v);
+	cJSON_Delete(root);
+	if (v->n > 0) {
+		form_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int
+form_check(const char *json, size_t len, form_problem_fn fn, void *arg,
+    int max)
+{
+	struct vctx v;
+
+	memset(&v, 0, sizeof v);
+	v.fn = fn;
+	v.arg = arg;
+	v.max = max < 1 ? 1 : max;
+	form_free(form_load(json, len, &v));
+	return v.n;
+}
+
+struct first_problem {
+	char *err;
+	size_t errlen;
+};
+
+static void
+keep_first(void *arg, const char *problem_text)
+{
+	struct first_problem *fp = arg;
+
+	seterr(fp->err, fp->errlen, "%s", problem_text);
 }
 
 int
 form_parse(const char *json, size_t len, struct form **out, char *err,
     size_t errlen)
 {
-	struct form *f;
-	cJSON *root;
+	struct first_problem fp = { err, errlen };
+	struct vctx v;
 
-	*out = NULL;
-	if (len > FORM_MAX_BYTES) {
-		seterr(err, errlen, "form larger than %d bytes", FORM_MAX_BYTES);
-		return -1;
-	}
-	if ((root = parse_json(json, len)) == NULL) {
-		seterr(err, errlen, "form is not valid JSON");
-		return -1;
-	}
-	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
-		seterr(err, errlen, "form is not a JSON object");
-		return -1;
-	}
-	if ((f = calloc(1, sizeof *f)) == NULL) {
-		cJSON_Delete(root);
-		seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	if (form_build(f, root, err, errlen) != 0) {
-		cJSON_Delete(root);
-		form_free(f);
-		return -1;
-	}
-	cJSON_Delete(root);
-	*out = f;
-	return 0;
+	memset(&v, 0, sizeof v);
+	v.fn = keep_first;
+	v.arg = &fp;
+	v.max = 1;
+	*out = form_load(json, len, &v);
+	return *out != NULL ? 0 : -1;
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -1329,15 +1712,28 @@ static int
 answer_parse(const struct form_item *it, const cJSON *v,
     struct form_answer *a, char *err, size_t errlen)
 {
+	unsigned refuse = refuse_index(it);
 	char b[48];
 	int idx;
 
+	/* "zeg ik liever niet": the same JSON string for every type. */
+	if (cJSON_IsString(v) && strcmp(v->valuestring, FORM_REFUSE) == 0) {
+		if (refuse == UINT_MAX) {
+			seterr(err, errlen, "item '%s': '%s' is not offered "
+			    "(the item is not sensitive)", it->id, FORM_REFUSE);
+			return -1;
+		}
+		a->value = it->type == FORM_MULTI ? 1u << refuse : refuse;
+		a->state = FORM_ANSWERED;
+		return 0;
+	}
 	switch (it->type) {
 	case FORM_LIKERT5:
 	case FORM_FREQ5:
 	case FORM_SCALE0_10: {
-		int lo = it->type == FORM_SCALE0_10 ? 0 : 1;
-		int hi = it->type == FORM_SCALE0_10 ? 10 : 5;
+		int lo = it->type == FORM_LIKERT5 ? 1 : 0;
+		int hi = it->type == FORM_SCALE0_10 ? 10 :
+		    it->type == FORM_FREQ5 ? 4 : 5;
 		double d;
 
 		if (!cJSON_IsNumber(v)) {
@@ -1395,6 +1791,13 @@ answer_parse(const struct form_item *it, const cJSON *v,
 				    "non-empty array of option strings", it->id);
 				return -1;
 			}
+			if (refuse == UINT_MAX &&
+			    strcmp(c->valuestring, FORM_REFUSE) == 0) {
+				seterr(err, errlen, "item '%s': '%s' is not "
+				    "offered (the item is not sensitive)",
+				    it->id, FORM_REFUSE);
+				return -1;
+			}
 			if ((idx = form_option_index(it, c->valuestring)) < 0) {
 				seterr(err, errlen, "item '%s': unknown option "
 				    "'%s'", it->id, shown(c->valuestring, b));
@@ -1406,6 +1809,12 @@ answer_parse(const struct form_item *it, const cJSON *v,
 				return -1;
 			}
 			mask |= 1u << idx;
+		}
+		if (refuse != UINT_MAX && (mask & (1u << refuse)) != 0 &&
+		    mask != (1u << refuse)) {
+			seterr(err, errlen, "item '%s': '%s' must be the only "
+			    "answer", it->id, FORM_REFUSE);
+			return -1;
 		}
 		a->value = mask;
 		break;

@@ -7,10 +7,15 @@
  * Signatures over forms are not this module's business (see crypto.h).
  *
  * Option values are strings everywhere inside pols, so counts can be keyed
- * by them: likert5/freq5 "1".."5", scale0_10 "0".."10", yesno
- * "true"/"false", choice/multi the option's own value
+ * by them: likert5 "1".."5", freq5 "0".."4" (never..always), scale0_10
+ * "0".."10", yesno "true"/"false", choice/multi the option's own value
  * ([a-z0-9][a-z0-9_-]{0,31}). In answer JSON they are numbers, booleans,
  * strings and arrays of strings respectively.
+ *
+ * A sensitive item also offers "zeg ik liever niet": the option value
+ * FORM_REFUSE ("liever-niet"), appended as its last option, answered in JSON
+ * as the string "liever-niet" whatever the item's type. It is counted like
+ * any option and never scored; for multi it stands alone.
  */
 #ifndef POLS_FORM_H
 #define POLS_FORM_H
@@ -26,6 +31,10 @@
 #define FORM_MAX_OPTIONS 32 /* multi answers are a 32-bit mask */
 #define FORM_MAX_SCALES 64
 #define FORM_MAX_BYTES (256 * 1024)
+#define FORM_MAX_MODULES 32
+#define FORM_MAX_NOTES 32
+#define FORM_SCALE_MAX_ITEMS 8 /* scale means are exact in 1/840 units */
+#define FORM_REFUSE "liever-niet"
 
 enum form_item_type {
 	FORM_LIKERT5,
@@ -48,6 +57,9 @@ struct form_option {
 
 struct form_cond; /* parsed show_if expression, opaque */
 
+/* The lowest level at which an item's counts may be published. */
+enum form_publish { FORM_PUBLISH_TEAM = 0, FORM_PUBLISH_DISTRICT };
+
 struct form_item {
 	char id[FORM_ID_MAX];
 	enum form_item_type type;
@@ -58,6 +70,23 @@ struct form_item {
 	bool required;
 	char *show_if;          /* source text or NULL */
 	struct form_cond *cond; /* NULL when always shown */
+	char module[FORM_ID_MAX]; /* "" or the id of one of form->modules */
+	char *construct;        /* what a scored item measures; NULL if none */
+	bool sensitive;         /* offers FORM_REFUSE as its last option */
+	enum form_publish publish; /* "publish": "team" (default) | "district" */
+	int scale;              /* index into form->scales, or -1 */
+};
+
+/* A module: a group of items a campaign can include or leave out. */
+struct form_module {
+	char id[FORM_ID_MAX];
+	struct form_text title;
+};
+
+/* Text shown after an item (e.g. where to get help). */
+struct form_note {
+	char after[FORM_ID_MAX]; /* item id */
+	struct form_text text;
 };
 
 enum form_direction { FORM_HIGHER_IS_WORSE, FORM_HIGHER_IS_BETTER };
@@ -80,7 +109,19 @@ struct form {
 	struct form_item *items;
 	size_t n_scales;
 	struct form_scale *scales;
+	size_t n_modules;
+	struct form_module *modules;
+	size_t n_notes;
+	struct form_note *notes;
 };
+
+/* Every problem of a form, one a call, as "items[12].options: reason"
+ * (a JSON path into the form, then why). Returns the number of problems
+ * found (0: the form is valid); stops after max problems. For
+ * `polsctl form check`. */
+typedef void (*form_problem_fn)(void *arg, const char *problem);
+int form_check(const char *json, size_t len, form_problem_fn fn, void *arg,
+    int max);
 
 /* Parse and validate a form from JSON text (len bytes, need not be NUL
  * terminated, at most FORM_MAX_BYTES). On success returns 0 and *out owns

@@ -10,9 +10,56 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "util.h"
+
+const char *
+util_printable(char *out, size_t outlen, const char *s)
+{
+	size_t i, max = outlen > 4 ? outlen - 4 : 0;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
+		out[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\'') ?
+		    s[i] : '?';
+	if (s != NULL && s[i] != '\0' && outlen >= 4) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	if (outlen > 0)
+		out[i < outlen ? i : outlen - 1] = '\0';
+	return out;
+}
+
+void
+util_free_wiped(char *s)
+{
+	if (s != NULL) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void
+json_free(void *p)
+{
+	if (p != NULL) {
+		/* glibc knows the block's size; wipe all of it. */
+		sodium_memzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+void
+util_json_wipe_on_free(void)
+{
+	cJSON_Hooks h = {malloc, json_free};
+
+	cJSON_InitHooks(&h);
+}
 
 int
 util_read_file(const char *path, size_t max, char **out, size_t *len,

@@ -36,6 +36,17 @@ int util_exists(const char *path);
 int util_path(char *out, size_t outlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A copy of untrusted text fit for a log line: at most outlen - 1 bytes,
+ * anything but printable ASCII shown as '?', cut with "...". Returns out. */
+const char *util_printable(char *out, size_t outlen, const char *s);
+
+/* Wipe a NUL-terminated string and free it; accepts NULL. */
+void util_free_wiped(char *s);
+
+/* Make cJSON wipe what it frees (answers and counts pass through it).
+ * Programs call this once at start (pcrypto_init does). */
+void util_json_wipe_on_free(void);
+
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(char *out, const uint8_t *in, size_t n);
 /* Parse exactly n bytes of hex; 0 or -1. */

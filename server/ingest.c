@@ -143,6 +143,7 @@ reply_error(struct ingest *g, const char *name, const cJSON *req,
 {
 	cJSON *b = cJSON_CreateObject();
 	const char *nonce = req ? wire_str(req, "nonce", 64) : NULL;
+	char shown[WIRE_NAME_MAX + 8];
 
 	if (b == NULL)
 		return -1;
@@ -152,8 +153,11 @@ reply_error(struct ingest *g, const char *name, const cJSON *req,
 		cJSON_AddStringToObject(b, "nonce", nonce);
 	cJSON_AddStringToObject(b, "code", code);
 	cJSON_AddStringToObject(b, "message", message);
-	log_msg(LOG_WARN, "S201", "refused %s from '%s': %s",
-	    code, name ? name : "?", message);
+	/* Refusals of requests from no known terminal are noise anyone can
+	 * make: debug only, so they cannot flood the log. */
+	log_msg(name != NULL ? LOG_WARN : LOG_DEBUG, "S201",
+	    "refused %s from '%s': %s", code,
+	    util_printable(shown, sizeof shown, name ? name : "?"), message);
 	return reply(g, WIRE_ERROR, b, out, outlen);
 }
 
@@ -253,8 +257,9 @@ batch_check(struct server *s, const char *name, const char *teams,
 	}
 	snprintf(t.teams, sizeof t.teams, "%s", teams);
 	if (!terminal_serves(&t, team)) {
+		char shown[48];
 		snprintf(err, errlen, "terminal does not serve team '%s'",
-		    team);
+		    util_printable(shown, sizeof shown, team));
 		return -1;
 	}
 	if (ver->valuedouble < 1 || ver->valuedouble > 1e6 ||
@@ -266,7 +271,9 @@ batch_check(struct server *s, const char *name, const char *teams,
 	    errlen)) == NULL)
 		return -1;
 	if (period_classify(period, &kind) != 0 || kind != (*fp)->period) {
-		snprintf(err, errlen, "period '%s' is not a %s period", period,
+		char shown[48];
+		snprintf(err, errlen, "period '%s' is not a %s period",
+		    util_printable(shown, sizeof shown, period),
 		    period_kind_name((*fp)->period));
 		return -1;
 	}
@@ -294,29 +301,38 @@ batch_check(struct server *s, const char *name, const char *teams,
 	return 0;
 }
 
-/* Merge a into the cell; inside the caller's transaction. */
+/* Merge a into the unit's cell; inside the caller's transaction. a itself
+ * is left as it was. */
 static int
-cell_merge(struct server *s, const char *team, const struct form *f,
+cell_merge(struct server *s, const char *unit, const struct form *f,
     const char *period, struct agg *a, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct agg *old = NULL;
 	char *text = NULL;
 	char e[ERRLEN];
-	int rv = -1;
+	int rc, rv = -1;
 
-	if (store_prepare(s->db, "SELECT agg FROM cells WHERE team = ? AND "
+	if (store_prepare(s->db, "SELECT agg FROM cells WHERE unit = ? AND "
 	    "form = ? AND version = ? AND period = ?", &st, err, errlen) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, f->version);
 	sqlite3_bind_text(st, 4, period, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		/* Not "no cell yet": writing now would replace the cell. */
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		goto out;
+	}
+	if (rc == SQLITE_ROW) {
 		if (agg_from_json((const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), &old, e,
 		    sizeof e) != 0) {
-			snprintf(err, errlen, "stored cell unreadable: %s", e);
+			/* e holds counts: neither logged nor sent. */
+			snprintf(err, errlen, "stored cell is unreadable; "
+			    "see polsctl");
 			goto out;
 		}
 		if (agg_merge(old, a) != 0) {
@@ -331,11 +347,11 @@ cell_merge(struct server *s, const char *team, const struct form *f,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (store_prepare(s->db, "INSERT OR REPLACE INTO cells(team, form, "
+	if (store_prepare(s->db, "INSERT OR REPLACE INTO cells(unit, form, "
 	    "version, period, n, agg) VALUES(?, ?, ?, ?, ?, ?)", &st, err,
 	    errlen) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, f->version);
 	sqlite3_bind_text(st, 4, period, -1, SQLITE_STATIC);
@@ -350,6 +366,23 @@ out:
 	sqlite3_finalize(st);
 	free(text);
 	agg_free(old);
+	return rv;
+}
+
+/* The unit above a team (its district, or whatever holds it). */
+static int
+unit_parent(struct server *s, const char *team, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT parent FROM org WHERE id = ? "
+	    "AND parent IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rv = util_path(out, outlen, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
 	return rv;
 }
 
@@ -379,10 +412,20 @@ applied_hash(struct server *s, const char *id, uint8_t hash[PCRYPTO_HASH_BYTES])
 	    "batch_id = ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == PCRYPTO_HASH_BYTES) {
-		memcpy(hash, sqlite3_column_blob(st, 0), PCRYPTO_HASH_BYTES);
-		rv = 0;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		if (sqlite3_column_bytes(st, 0) == PCRYPTO_HASH_BYTES) {
+			memcpy(hash, sqlite3_column_blob(st, 0),
+			    PCRYPTO_HASH_BYTES);
+			rv = 0;
+		} else {
+			rv = -1;
+		}
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		rv = -1;
 	}
 	sqlite3_finalize(st);
 	return rv;
@@ -396,6 +439,8 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 	uint8_t hash[PCRYPTO_HASH_BYTES], old[PCRYPTO_HASH_BYTES];
 	uint8_t raw[WIRE_BATCH_ID_BYTES];
 	char key[2 * WIRE_BATCH_ID_BYTES + 1];
+	char upper[256];
+	const char *team, *period;
 	uint8_t *plain = NULL;
 	size_t plen;
 	cJSON *b = NULL;
@@ -445,6 +490,15 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 	}
 	if (batch_check(s, name, teams, id, b, &f, &a, err, errlen) != 0)
 		goto out;
+	/* The very values batch_check checked: exact-case keys, first of
+	 * duplicates, as there. */
+	team = wire_str(b, "team", 64);
+	period = wire_str(b, "period", PERIOD_MAX);
+	if (unit_parent(s, team, upper, sizeof upper) != 0) {
+		snprintf(err, errlen, "team '%s' has no parent in the "
+		    "organisation", team);
+		goto out;
+	}
 	if (store_begin(s->db, err, errlen) != 0)
 		goto out;
 	if (store_prepare(s->db, "INSERT INTO applied(batch_id, hash) "
@@ -456,9 +510,12 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
 		goto rollback;
 	}
-	if (cell_merge(s, cJSON_GetObjectItem(b, "team")->valuestring, f,
-	    cJSON_GetObjectItem(b, "period")->valuestring, a, err,
-	    errlen) != 0)
+	/* The district above the team gets everything, the team its cell
+	 * without the Cronbach blocks. */
+	if (cell_merge(s, upper, f, period, a, err, errlen) != 0)
+		goto rollback;
+	agg_drop_full(a);
+	if (cell_merge(s, team, f, period, a, err, errlen) != 0)
 		goto rollback;
 	if (store_commit(s->db, err, errlen) != 0)
 		goto out;

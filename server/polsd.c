@@ -51,7 +51,7 @@ serve(struct server *s, const char *url)
 {
 	nng_socket sock;
 	struct ingest *g;
-	int rv;
+	int rv, failed = 0;
 
 	if ((g = ingest_new(s)) == NULL) {
 		log_msg(LOG_ERR, "S001", "out of memory");
@@ -84,11 +84,15 @@ serve(struct server *s, const char *url)
 		if (rv != 0) {
 			log_msg(LOG_ERR, "S004", "receive failed: %s",
 			    nng_strerror(rv));
+			failed = 1;
 			break;
 		}
 		if (ingest_handle(g, req, len, &rep, &rlen) == 0) {
-			if ((rv = nng_send(sock, rep, rlen, 0)) != 0)
-				log_msg(LOG_WARN, "S205", "reply not sent: %s",
+			/* Never wait for a peer that does not read its
+			 * replies: it would stall every other terminal. */
+			if ((rv = nng_send(sock, rep, rlen,
+			    NNG_FLAG_NONBLOCK)) != 0)
+				log_msg(LOG_DEBUG, "S205", "reply not sent: %s",
 				    nng_strerror(rv));
 		} else {
 			log_msg(LOG_ERR, "S005", "out of memory; request "
@@ -100,7 +104,7 @@ serve(struct server *s, const char *url)
 	log_msg(LOG_INFO, "S104", "stopping");
 	nng_close(sock);
 	ingest_free(g);
-	return 0;
+	return failed;
 }
 
 int

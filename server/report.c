@@ -22,16 +22,16 @@ merged(struct server *s, const char *team, const char *form,
 {
 	sqlite3_stmt *st;
 	struct agg *sum = NULL;
-	int rv = 0;
+	int rc = SQLITE_DONE, rv = 0;
 
 	*out = NULL;
-	if (store_prepare(s->db, "SELECT agg FROM cells WHERE team = ? AND "
+	if (store_prepare(s->db, "SELECT agg FROM cells WHERE unit = ? AND "
 	    "form = ? AND period = ? ORDER BY version", &st, err, errlen) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, period, -1, SQLITE_STATIC);
-	while (rv == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct agg *a;
 		if (agg_from_json((const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0), &a, err, errlen) != 0) {
@@ -47,6 +47,11 @@ merged(struct server *s, const char *team, const char *form,
 			rv = -1;
 		}
 		agg_free(a);
+	}
+	if (rv == 0 && rc != SQLITE_DONE) {
+		/* A partial sum must not pass for the whole. */
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		rv = -1;
 	}
 	sqlite3_finalize(st);
 	if (rv != 0)
@@ -64,7 +69,7 @@ latest_period(struct server *s, const char *team, const char *form,
 	int rv = -1;
 
 	if (store_prepare(s->db, "SELECT MAX(period) FROM cells WHERE "
-	    "team = ? AND form = ?", &st, err, errlen) != 0)
+	    "unit = ? AND form = ?", &st, err, errlen) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
@@ -108,8 +113,8 @@ static void
 print_text(const struct form *f, const char *team, const char *tname,
     const char *period, const cJSON *j, long k, FILE *out)
 {
-	const cJSON *items = cJSON_GetObjectItem(j, "items"), *it;
-	const cJSON *n = cJSON_GetObjectItem(j, "n");
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items"), *it;
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "n");
 
 	fprintf(out, "%s / %s\nTeam: %s (%s)\nPeriode / period: %s\n",
 	    f->title.nl, f->title.en, tname, team, period);
@@ -120,7 +125,7 @@ print_text(const struct form *f, const char *team, const char *tname,
 	}
 	fprintf(out, "Respondenten / respondents: %.0f\n", n->valuedouble);
 	cJSON_ArrayForEach(it, items) {
-		const char *id = cJSON_GetObjectItem(it, "id")->valuestring;
+		const char *id = cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring;
 		int idx = form_item_index(f, id);
 		const cJSON *c;
 
@@ -129,7 +134,7 @@ print_text(const struct form *f, const char *team, const char *tname,
 			fprintf(out, "  %s / %s", f->items[idx].text.nl,
 			    f->items[idx].text.en);
 		fprintf(out, "\n ");
-		cJSON_ArrayForEach(c, cJSON_GetObjectItem(it, "counts")) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(it, "counts")) {
 			const char *key = c->string;
 			if (strcmp(key, "_na") == 0)
 				key = "niet beantwoord/not answered";
@@ -179,7 +184,7 @@ report_team(struct server *s, const char *team, const char *form,
 			goto oom;
 		cJSON_AddNumberToObject(j, "n", (double)agg_n(a));
 		cJSON_AddItemReferenceToObject(j, "items",
-		    cJSON_GetObjectItem(aj, "items"));
+		    cJSON_GetObjectItemCaseSensitive(aj, "items"));
 	}
 	if (fmt == REPORT_JSON) {
 		if ((text = cJSON_Print(j)) == NULL)

@@ -37,9 +37,11 @@ static const char server_schema[] =
     "CREATE TABLE terminals(name TEXT PRIMARY KEY, teams TEXT NOT NULL,"
     "  token_hash BLOB, pk BLOB, revoked INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE applied(batch_id TEXT PRIMARY KEY, hash BLOB NOT NULL);"
-    "CREATE TABLE cells(team TEXT NOT NULL, form TEXT NOT NULL,"
+    /* A cell per unit: teams (without Cronbach blocks) and the district
+     * above each team (with them; docs/scoring.md). */
+    "CREATE TABLE cells(unit TEXT NOT NULL, form TEXT NOT NULL,"
     "  version INTEGER NOT NULL, period TEXT NOT NULL, n INTEGER NOT NULL,"
-    "  agg TEXT NOT NULL, PRIMARY KEY(team, form, version, period));"
+    "  agg TEXT NOT NULL, PRIMARY KEY(unit, form, version, period));"
     "INSERT INTO meta(key, value) VALUES('schema', '1');";
 
 static int

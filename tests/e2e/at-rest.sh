@@ -65,6 +65,14 @@ done
 eq "the database folder holds only the database" "$(ls "$T/k/db" | grep -v '^kiosk.db' | wc -l)" 0
 check "the storage key is not in the database's folder" test ! -e "$T/k/db/storage.key"
 
+# Keys next to the database are refused at enrollment.
+"$B/polsctl" --data "$T/srv" terminal add samefolder --teams bt-hengelo --out "$T/same.bundle" >/dev/null
+set +e
+out=$("$B/pols-kiosk" --data "$T/same" --keys "$T/same/db" enroll "$T/same.bundle" 2>&1); rc=$?
+set -e
+eq "keys in the database's folder are refused" "$rc" 1
+grep -q "must not be the database's folder" <<<"$out" || fail "said: $out"
+
 # The server keeps merged cells only: no per-batch or per-terminal content.
 eq "server tables" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type='table' ORDER BY name)")" \
 	"applied,cells,forms,meta,org,terminals"

@@ -56,7 +56,7 @@ honest_syncs() { # the honest terminal still gets through, exactly
 	[ "$got" = 0 ] || fail "honest terminal kept $got batches after $1"
 	echo "  ok: honest terminal still syncs after $1"
 }
-enschede_n() { sqlite3 "$T/srv/server.db" "SELECT COALESCE(SUM(n),0) FROM cells WHERE team='bt-enschede'"; }
+enschede_n() { sqlite3 "$T/srv/server.db" "SELECT COALESCE(SUM(n),0) FROM cells WHERE unit='bt-enschede'"; }
 
 check "a tampered SYNC is refused (bad_signature)" "$ATK" tamper "$T/mallory" "$URL"
 honest_syncs "tampering"
@@ -68,6 +68,12 @@ eq "the refused batch changed no cell" "$(enschede_n)" "$before"
 honest_syncs "a lying batch"
 check "a batch for a team not served is refused" "$ATK" wrongteam "$T/mallory" "$URL" bt-hengelo
 honest_syncs "a batch for another team"
+almelo() { sqlite3 "$T/srv/server.db" "SELECT COALESCE(SUM(n),0) FROM cells WHERE unit='bt-almelo'"; }
+before=$(almelo)
+check "a batch with look-alike keys is answered" "$ATK" casekeys "$T/mallory" "$URL" bt-enschede bt-almelo
+eq "look-alike keys reach no other team" "$(almelo)" "$before"
+eq "nor a period that was never checked" \
+	"$(sqlite3 "$T/srv/server.db" "SELECT COUNT(*) FROM cells WHERE period NOT LIKE '2027-F%'")" 0
 check "a message of protocol version 9 is refused with code 'version'" "$ATK" version "$T/mallory" "$URL"
 
 # A replayed old reply: a relay records a real ACK, then answers the next
@@ -139,7 +145,7 @@ grep -q "refused revoked from 'gone'" "$T/polsd.log" || fail "server log lacks t
 honest_syncs "a revoked terminal"
 
 eq "bt-hengelo counted every honest response once" \
-	"$(sqlite3 "$T/srv/server.db" "SELECT SUM(n) FROM cells WHERE team='bt-hengelo'")" "$HONEST_N"
+	"$(sqlite3 "$T/srv/server.db" "SELECT SUM(n) FROM cells WHERE unit='bt-hengelo'")" "$HONEST_N"
 grep -q "S202" "$T/polsd.log" || fail "refused batches were not logged"
 
 stop_polsd

@@ -11,6 +11,8 @@
  *   polsattack badcounts KDIR URL TEAM   a signed batch whose counts lie
  *   polsattack wrongteam KDIR URL TEAM   a batch for a team not served
  *   polsattack version   KDIR URL        a message of protocol version 9
+ *   polsattack casekeys  KDIR URL TEAM OTHER  a batch for TEAM that also
+ *                                        carries "TEAM": OTHER, "Period": junk
  *   polsattack hijack    URL FILE        re-sign a captured first HELLO
  *                                        with another key (enrollment hijack)
  *   polsattack relay LISTEN URL FILE MODE [KDIR]
@@ -197,9 +199,14 @@ attack_replay(struct kiosk *k)
 }
 
 /* A batch for team whose agg says n = 5 but whose counts say otherwise
- * (lie=1), or an honest one (lie=0). */
+ * (lie=1), or an honest one (lie=0); with other_team, the batch also
+ * carries "TEAM": other_team and "Period": a bogus period before the real
+ * keys, for a server that would read keys without regard to case. Exit 0
+ * when refused (lie, or a team not served), or for other_team when applied
+ * (the test then checks where it went). */
 static int
-attack_batch(struct kiosk *k, const char *team, int lie)
+attack_batch(struct kiosk *k, const char *team, int lie,
+    const char *other_team)
 {
 	uint8_t ch[WIRE_NONCE_BYTES], raw[WIRE_BATCH_ID_BYTES], *msg, *sealed;
 	char id[2 * WIRE_BATCH_ID_BYTES + 1], err[ERRLEN], *aggtext, *plain;
@@ -223,6 +230,10 @@ attack_batch(struct kiosk *k, const char *team, int lie)
 	randombytes_buf(raw, sizeof raw);
 	util_hex(id, raw, sizeof raw);
 	batch = cJSON_CreateObject();
+	if (other_team != NULL) {
+		cJSON_AddStringToObject(batch, "TEAM", other_team);
+		cJSON_AddStringToObject(batch, "Period", "9999-zz-bogus");
+	}
 	cJSON_AddNumberToObject(batch, "v", 1);
 	cJSON_AddStringToObject(batch, "batch", id);
 	cJSON_AddStringToObject(batch, "terminal", k->name);
@@ -251,7 +262,10 @@ attack_batch(struct kiosk *k, const char *team, int lie)
 	r = roundtrip(msg, len, &type);
 	res = r ? cJSON_GetArrayItem(cJSON_GetObjectItem(r, "results"), 0) :
 	    NULL;
-	if (type == WIRE_ACK && res != NULL &&
+	if (other_team != NULL && type == WIRE_ACK && res != NULL) {
+		printf("%s\n", wire_str(res, "status", 16));
+		rv = 0;
+	} else if (type == WIRE_ACK && res != NULL &&
 	    strcmp(wire_str(res, "status", 16), "refused") == 0) {
 		printf("refused: %s\n", wire_str(res, "reason", 200));
 		rv = 0;
@@ -458,9 +472,11 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "replay") == 0)
 		rv = attack_replay(k);
 	else if (strcmp(argv[1], "badcounts") == 0 && argc == 5)
-		rv = attack_batch(k, argv[4], 1);
+		rv = attack_batch(k, argv[4], 1, NULL);
 	else if (strcmp(argv[1], "wrongteam") == 0 && argc == 5)
-		rv = attack_batch(k, argv[4], 0);
+		rv = attack_batch(k, argv[4], 0, NULL);
+	else if (strcmp(argv[1], "casekeys") == 0 && argc == 6)
+		rv = attack_batch(k, argv[4], 0, argv[5]);
 	else if (strcmp(argv[1], "version") == 0)
 		rv = attack_version(k);
 	nng_close(sock);
