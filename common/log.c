@@ -1,6 +1,8 @@
 /*
  * log.c - see log.h. Lines look like
- *   polsd: warn S204: batch 3f2a... refused: item 'sfeer': counts sum to 7, n is 8
+ *   polsd: warn S202: batch 3f2a... from 'kantine-1' refused: terminal does
+ *   not serve team 'bt-almelo'
+ * Reasons never carry counts or answers: a small batch's counts are answers.
  * Timestamps are left to the service manager (journald adds them), so no
  * clock reading ever sits next to a log line about a batch in our own files.
  */
