@@ -2,6 +2,7 @@
  * kiosk.c - see kiosk.h: enrollment, opening, forms, teams, submitting.
  */
 #include <limits.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,11 @@ const struct config_key kiosk_config_keys[] = {
 const size_t kiosk_config_nkeys =
     sizeof kiosk_config_keys / sizeof kiosk_config_keys[0];
 
+/* Campaigns this terminal takes answers for: {id, form, from, to,
+ * modules[], teams[]} as the server sent them. */
+#define WAVES_TABLE \
+    "CREATE TABLE IF NOT EXISTS waves(id TEXT PRIMARY KEY, wave TEXT NOT NULL);"
+
 static const char kiosk_schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE teams(id TEXT PRIMARY KEY, name TEXT NOT NULL);"
@@ -41,6 +47,7 @@ static const char kiosk_schema[] =
     "CREATE TABLE acc(row TEXT PRIMARY KEY, box BLOB NOT NULL);"
     "CREATE TABLE batches(id TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
     "  refused TEXT);"
+    WAVES_TABLE
     "INSERT INTO meta(key, value) VALUES('schema', '1');";
 
 static int
@@ -64,6 +71,56 @@ derive(struct kiosk *k, const uint8_t *master)
 	    KIOSK_KDF_CTX, master);
 	crypto_kdf_derive_from_key(k->rowid_key, 32, 2, KIOSK_KDF_CTX, master);
 	return 0;
+}
+
+/* Replace the stored campaigns with waves (an array, or NULL: none). */
+static int
+kiosk_store_waves(sqlite3 *db, const cJSON *waves, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	const cJSON *w;
+	int rv = 0;
+
+	if (store_exec(db, "DELETE FROM waves", err, errlen) != 0)
+		return -1;
+	if (waves == NULL)
+		return 0;
+	if (!cJSON_IsArray(waves) || store_prepare(db, "INSERT INTO "
+	    "waves(id, wave) VALUES(?, ?)", &st, err, errlen) != 0) {
+		if (!cJSON_IsArray(waves))
+			snprintf(err, errlen, "bundle: waves is not a list");
+		return -1;
+	}
+	cJSON_ArrayForEach(w, waves) {
+		const char *id = wire_str(w, "id", 40);
+		enum period_kind kind;
+		char *text;
+
+		if (id == NULL || period_classify(id, &kind) != 0 ||
+		    kind != PERIOD_CAMPAIGN || !wire_str(w, "form", 63) ||
+		    !wire_str(w, "from", 10) || !wire_str(w, "to", 10) ||
+		    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(w,
+		    "teams"))) {
+			snprintf(err, errlen, "bundle: a wave lacks a valid id, "
+			    "form, from, to or teams");
+			rv = -1;
+			break;
+		}
+		text = cJSON_PrintUnformatted(w);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+		if (text == NULL || sqlite3_step(st) != SQLITE_DONE) {
+			snprintf(err, errlen, "database: %s",
+			    sqlite3_errmsg(db));
+			rv = -1;
+		}
+		free(text);
+		if (rv != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rv;
 }
 
 static int
@@ -102,6 +159,10 @@ enroll_store(sqlite3 *db, const cJSON *b, const uint8_t *spk,
 		}
 	}
 	sqlite3_finalize(st);
+	st = NULL;
+	if (kiosk_store_waves(db, cJSON_GetObjectItemCaseSensitive(b, "waves"),
+	    err, errlen) != 0)
+		return -1;
 	if (store_prepare(db, "INSERT INTO forms(id, version, signed) "
 	    "VALUES(?, ?, ?)", &st, err, errlen) != 0)
 		return -1;
@@ -330,7 +391,8 @@ kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
 		    "pols-kiosk --data %s enroll BUNDLE)", dir, dir);
 		goto fail;
 	}
-	if (store_open(dbp, 0, NULL, &k->db, err, errlen) != 0)
+	if (store_open(dbp, 0, NULL, &k->db, err, errlen) != 0 ||
+	    store_exec(k->db, WAVES_TABLE, err, errlen) != 0)
 		goto fail;
 	if (util_path(p, sizeof p, "%s/storage.key", k->keydir) != 0 ||
 	    (storage = pcrypto_key_read_secret(p, 32, err, errlen)) == NULL)
@@ -569,6 +631,99 @@ out:
 	return rv;
 }
 
+/* The open campaign of form f for team today: its id into period and the
+ * wave itself into *wave (cJSON_Delete). */
+static int
+campaign_for(struct kiosk *k, const struct form *f, const char *team,
+    time_t now, char *period, size_t plen, cJSON **wave, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct tm tm;
+	char today[16];
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	if (store_prepare(k->db, "SELECT wave FROM waves ORDER BY id", &st,
+	    err, errlen) != 0)
+		return -1;
+	while (*wave == NULL && sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *w = cJSON_Parse((const char *)sqlite3_column_text(st,
+		    0));
+		const cJSON *t;
+		int serves = 0;
+
+		if (w == NULL)
+			continue;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(w,
+		    "teams"))
+			if (cJSON_IsString(t) && strcmp(t->valuestring,
+			    team) == 0)
+				serves = 1;
+		if (serves && strcmp(wire_str(w, "form", 63), f->id) == 0 &&
+		    strcmp(wire_str(w, "from", 10), today) <= 0 &&
+		    strcmp(today, wire_str(w, "to", 10)) <= 0) {
+			snprintf(period, plen, "%s", wire_str(w, "id", 40));
+			*wave = w;
+		} else {
+			cJSON_Delete(w);
+		}
+	}
+	sqlite3_finalize(st);
+	if (*wave == NULL) {
+		snprintf(err, errlen, "geen open meting van '%s' voor team "
+		    "'%s' / no open campaign of '%s' for this team", f->id,
+		    team, f->id);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when item it belongs to a module the wave leaves out. */
+static int
+module_left_out(const struct form_item *it, const cJSON *wave)
+{
+	const cJSON *mods = cJSON_GetObjectItemCaseSensitive(wave, "modules");
+	const cJSON *m;
+
+	if (wave == NULL || !cJSON_IsArray(mods) ||
+	    cJSON_GetArraySize(mods) == 0 || !it->module[0])
+		return 0;
+	cJSON_ArrayForEach(m, mods)
+		if (cJSON_IsString(m) && strcmp(m->valuestring, it->module) == 0)
+			return 0;
+	return 1;
+}
+
+/* Items of modules the wave leaves out may not be answered and are not
+ * required. */
+static int
+modules_apply(struct form *f, const cJSON *wave, const cJSON *answers,
+    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < f->n_items; i++) {
+		if (!module_left_out(&f->items[i], wave))
+			continue;
+		if (cJSON_GetObjectItemCaseSensitive(answers, f->items[i].id)) {
+			snprintf(err, errlen, "item '%s': module '%s' is not "
+			    "part of this campaign", f->items[i].id,
+			    f->items[i].module);
+			return -1;
+		}
+		f->items[i].required = false;
+	}
+	return 0;
+}
+
+/* ... and are counted as not shown. */
+static void
+modules_hide(const struct form *f, const cJSON *wave, struct form_response *r)
+{
+	for (size_t i = 0; wave != NULL && i < f->n_items; i++)
+		if (module_left_out(&f->items[i], wave))
+			r->a[i].state = FORM_NOT_SHOWN;
+}
+
 int
 kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
     const cJSON *answers, char *err, size_t errlen)
@@ -576,6 +731,7 @@ kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
 	struct form *f;
 	struct form_response r = {0};
 	char period[PERIOD_MAX];
+	cJSON *wave = NULL;
 	time_t now;
 	int rv = KIOSK_EINPUT;
 
@@ -594,14 +750,19 @@ kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
 		return KIOSK_EINPUT;
 	if (pols_now(&now, err, errlen) != 0)
 		goto out;
-	if (f->period == PERIOD_CAMPAIGN ||
-	    period_of(f->period, now, period, sizeof period) != 0) {
-		snprintf(err, errlen, "form '%s' runs in campaigns and no "
-		    "campaign is open on this terminal", f->id);
+	if (f->period == PERIOD_CAMPAIGN) {
+		if (campaign_for(k, f, team, now, period, sizeof period, &wave,
+		    err, errlen) != 0)
+			goto out;
+		if (modules_apply(f, wave, answers, err, errlen) != 0)
+			goto out;
+	} else if (period_of(f->period, now, period, sizeof period) != 0) {
+		snprintf(err, errlen, "no period for form '%s'", f->id);
 		goto out;
 	}
 	if (form_response_parse(f, answers, &r, err, errlen) != 0)
 		goto out;
+	modules_hide(f, wave, &r);
 	rv = KIOSK_EFAIL;
 	if (store_begin(k->db, err, errlen) != 0)
 		goto out;
@@ -615,6 +776,7 @@ kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
 out:
 	form_response_clear(&r);
 	form_free(f);
+	cJSON_Delete(wave);
 	return rv;
 }
 

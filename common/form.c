@@ -1713,7 +1713,6 @@ answer_parse(const struct form_item *it, const cJSON *v,
     struct form_answer *a, char *err, size_t errlen)
 {
 	unsigned refuse = refuse_index(it);
-	char b[48];
 	int idx;
 
 	/* "zeg ik liever niet": the same JSON string for every type. */
@@ -1743,13 +1742,14 @@ answer_parse(const struct form_item *it, const cJSON *v,
 		}
 		d = v->valuedouble;
 		if (!(d >= lo && d <= hi)) {
-			seterr(err, errlen, "item '%s': value %g out of range "
-			    "%d-%d", it->id, d, lo, hi);
+			/* Messages name the item, never the answer. */
+			seterr(err, errlen, "item '%s': value out of range "
+			    "%d-%d", it->id, lo, hi);
 			return -1;
 		}
 		if (!is_whole(d)) {
-			seterr(err, errlen, "item '%s': value %g is not an "
-			    "integer", it->id, d);
+			seterr(err, errlen, "item '%s': value is not an "
+			    "integer", it->id);
 			return -1;
 		}
 		a->value = (unsigned)((int)d - lo);
@@ -1770,8 +1770,8 @@ answer_parse(const struct form_item *it, const cJSON *v,
 			return -1;
 		}
 		if ((idx = form_option_index(it, v->valuestring)) < 0) {
-			seterr(err, errlen, "item '%s': unknown option '%s'",
-			    it->id, shown(v->valuestring, b));
+			seterr(err, errlen, "item '%s': not one of its "
+			    "options", it->id);
 			return -1;
 		}
 		a->value = (unsigned)idx;
@@ -1799,13 +1799,13 @@ answer_parse(const struct form_item *it, const cJSON *v,
 				return -1;
 			}
 			if ((idx = form_option_index(it, c->valuestring)) < 0) {
-				seterr(err, errlen, "item '%s': unknown option "
-				    "'%s'", it->id, shown(c->valuestring, b));
+				seterr(err, errlen, "item '%s': not one of its "
+				    "options", it->id);
 				return -1;
 			}
 			if (mask & (1u << idx)) {
-				seterr(err, errlen, "item '%s': option '%s' "
-				    "given twice", it->id, c->valuestring);
+				seterr(err, errlen, "item '%s': an option is "
+				    "given twice", it->id);
 				return -1;
 			}
 			mask |= 1u << idx;

@@ -126,7 +126,8 @@ int form_check(const char *json, size_t len, form_problem_fn fn, void *arg,
 /* Parse and validate a form from JSON text (len bytes, need not be NUL
  * terminated, at most FORM_MAX_BYTES). On success returns 0 and *out owns
  * the form (form_free). On failure returns -1 with a one-line reason naming
- * the offending item/key in err, e.g. "item 'veilig': unknown type 'x'". */
+ * the offending item/key in err as a JSON path, e.g.
+ * "items[3].type: unknown type 'x'". */
 int form_parse(const char *json, size_t len, struct form **out, char *err,
     size_t errlen);
 void form_free(struct form *f); /* accepts NULL */

@@ -125,6 +125,20 @@ show_options(const struct form_item *it, bool en)
 		    txt(&it->options[it->n_options - 1].label, en));
 }
 
+/* A note, each of its lines marked with "> ". */
+static void
+show_note(const char *s)
+{
+	size_t n;
+
+	printf("\n");
+	do {
+		n = strcspn(s, "\n");
+		printf("> %.*s\n", (int)n, s);
+		s += n;
+	} while (*s++ != '\0');
+}
+
 static void
 show_form(const struct form *f, bool en)
 {
@@ -156,7 +170,7 @@ show_form(const struct form *f, bool en)
 		show_options(it, en);
 		for (k = 0; k < f->n_notes; k++)
 			if (strcmp(f->notes[k].after, it->id) == 0)
-				printf("\n> %s\n", txt(&f->notes[k].text, en));
+				show_note(txt(&f->notes[k].text, en));
 	}
 }
 

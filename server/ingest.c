@@ -22,6 +22,7 @@
 #include "store.h"
 #include "terminal.h"
 #include "util.h"
+#include "wave.h"
 
 #define INGEST_MAX_CHALLENGES 4096
 
@@ -219,6 +220,12 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	return reply(g, WIRE_CHALLENGE, b, out, outlen);
 }
 
+static int
+kind_ok(const char *period, enum period_kind *kind)
+{
+	return period_classify(period, kind) == 0;
+}
+
 /* Team, form, period and counts of an opened batch, checked. */
 static int
 batch_check(struct server *s, const char *name, const char *teams,
@@ -270,6 +277,15 @@ batch_check(struct server *s, const char *name, const char *teams,
 	if ((*fp = server_form(s, fid, (int)ver->valuedouble, err,
 	    errlen)) == NULL)
 		return -1;
+	if (kind_ok(period, &kind) && kind == PERIOD_CAMPAIGN &&
+	    (*fp)->period == PERIOD_CAMPAIGN &&
+	    wave_covers(s, period, fid, team) != 1) {
+		char shown[48];
+		snprintf(err, errlen, "no campaign '%s' of this form covers "
+		    "team '%s'", util_printable(shown, sizeof shown, period),
+		    team);
+		return -1;
+	}
 	if (period_classify(period, &kind) != 0 || kind != (*fp)->period) {
 		char shown[48];
 		snprintf(err, errlen, "period '%s' is not a %s period",

@@ -4,6 +4,8 @@
  *   polsctl --data DIR init
  *   polsctl --data DIR org import FILE.csv
  *   polsctl --data DIR form publish FILE.json
+ *   polsctl form check FILE.json
+ *   polsctl form show FILE.json [--lang nl|en]
  *   polsctl --data DIR terminal add NAME --teams ID,ID --out BUNDLE [--server URL]
  *   polsctl --data DIR terminal revoke NAME
  *   polsctl --data DIR terminal list
@@ -17,11 +19,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "formtool.h"
 #include "log.h"
 #include "org.h"
 #include "report.h"
 #include "server.h"
 #include "terminal.h"
+#include "wave.h"
 #include "util.h"
 
 static void
@@ -32,9 +36,14 @@ usage(FILE *f)
 	    "  init                                  new installation (db, keys)\n"
 	    "  org import FILE.csv                   id,parent,name,kind,headcount\n"
 	    "  form publish FILE.json                validate and sign a form\n"
+	    "  form check FILE.json                  list every problem (no --data)\n"
+	    "  form show FILE.json [--lang nl|en]    the form as a respondent reads it\n"
 	    "  terminal add NAME --teams ID,ID --out BUNDLE [--server URL]\n"
 	    "  terminal revoke NAME\n"
 	    "  terminal list\n"
+	    "  wave open --form ID --scope UNIT --from DATE --to DATE [--modules M,M]\n"
+	    "  wave close ID\n"
+	    "  wave list\n"
 	    "  report --team ID --form ID [--period P] [--format text|json]\n"
 	    "  config-example FILE                   commented polsd.conf\n");
 }
@@ -59,6 +68,26 @@ subopts(int argc, char **argv, const char *const *names, const char **vals,
 	return 0;
 }
 
+/* form check FILE | form show FILE [--lang nl|en]: no installation needed.
+ * Returns the exit code. */
+static int
+cmd_form_file(int argc, char **argv)
+{
+	static const char *const names[] = {"lang"};
+	const char *v[1] = {"nl"};
+
+	if (strcmp(argv[0], "check") == 0 && argc == 2)
+		return formtool_check(argv[1]);
+	if (strcmp(argv[0], "show") == 0 && argc >= 2 &&
+	    subopts(argc - 2, argv + 2, names, v, 1) == 0 &&
+	    (strcmp(v[0], "nl") == 0 || strcmp(v[0], "en") == 0))
+		return formtool_show(argv[1], v[0]);
+	fprintf(stderr, "gebruik / usage: polsctl form check FILE.json\n"
+	    "                       polsctl form show FILE.json "
+	    "[--lang nl|en]\n");
+	return 2;
+}
+
 static int
 cmd_org_import(struct server *s, const char *path, char *err, size_t errlen)
 {
@@ -74,6 +103,39 @@ cmd_org_import(struct server *s, const char *path, char *err, size_t errlen)
 		printf("%zu eenheden geïmporteerd / %zu units imported\n", n,
 		    n);
 	return rv;
+}
+
+static int
+cmd_wave(struct server *s, int argc, char **argv, char *err, size_t errlen)
+{
+	if (argc >= 1 && strcmp(argv[0], "open") == 0) {
+		static const char *const names[] = {"form", "scope", "from",
+		    "to", "modules"};
+		const char *v[5] = {NULL, NULL, NULL, NULL, ""};
+		char id[WAVE_ID_MAX + 1];
+
+		if (subopts(argc - 1, argv + 1, names, v, 5) != 0 || !v[0] ||
+		    !v[1] || !v[2] || !v[3]) {
+			snprintf(err, errlen, "wave open --form ID --scope UNIT "
+			    "--from YYYY-MM-DD --to YYYY-MM-DD [--modules M,M]");
+			return -2;
+		}
+		if (wave_open(s, v[0], v[1], v[2], v[3], v[4], id, err,
+		    errlen) != 0)
+			return -1;
+		printf("meting geopend / campaign opened: %s\n", id);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "close") == 0) {
+		if (wave_close(s, argv[1], err, errlen) != 0)
+			return -1;
+		printf("meting gesloten / campaign closed: %s\n", argv[1]);
+		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return wave_list(s, err, errlen);
+	snprintf(err, errlen, "wave open|close|list");
+	return -2;
 }
 
 static int
@@ -175,6 +237,9 @@ main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (strcmp(cmd, "form") == 0 && argc >= 1 &&
+	    (strcmp(argv[0], "check") == 0 || strcmp(argv[0], "show") == 0))
+		return cmd_form_file(argc, argv);
 	if (dir == NULL) {
 		fprintf(stderr, "polsctl: --data DIR is required\n");
 		return 2;
@@ -200,11 +265,21 @@ main(int argc, char **argv)
 		rv = cmd_org_import(s, argv[1], err, sizeof err);
 	else if (strcmp(cmd, "form") == 0 && argc == 2 &&
 	    strcmp(argv[0], "publish") == 0) {
-		rv = server_form_publish(s, argv[1], err, sizeof err);
+		/* Every problem of an invalid form, one a line. */
+		static char perr[64 * 1024];
+		const char *l, *nl;
+
+		rv = server_form_publish(s, argv[1], perr, sizeof perr);
 		if (rv == 0)
 			printf("vragenlijst gepubliceerd / form published: "
 			    "%s\n", argv[1]);
-	} else if (strcmp(cmd, "terminal") == 0)
+		for (l = perr; rv != 0 && *l != '\0'; l = *nl ? nl + 1 : nl) {
+			nl = l + strcspn(l, "\n");
+			fprintf(stderr, "polsctl: %.*s\n", (int)(nl - l), l);
+		}
+	} else if (strcmp(cmd, "wave") == 0)
+		rv = cmd_wave(s, argc, argv, err, sizeof err);
+	else if (strcmp(cmd, "terminal") == 0)
 		rv = cmd_terminal(s, argc, argv, err, sizeof err);
 	else if (strcmp(cmd, "report") == 0)
 		rv = cmd_report(s, argc, argv, err, sizeof err);

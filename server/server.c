@@ -27,6 +27,13 @@ const struct config_key server_config_keys[] = {
 const size_t server_config_nkeys =
     sizeof server_config_keys / sizeof server_config_keys[0];
 
+/* Campaigns (server/wave.h); created on open too, for installations made
+ * before waves existed. */
+#define WAVES_TABLE \
+    "CREATE TABLE IF NOT EXISTS waves(id TEXT PRIMARY KEY, form TEXT NOT NULL," \
+    "  scope TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL," \
+    "  modules TEXT NOT NULL DEFAULT '', closed INTEGER NOT NULL DEFAULT 0);"
+
 static const char server_schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE org(id TEXT PRIMARY KEY, parent TEXT, name TEXT NOT NULL,"
@@ -42,6 +49,7 @@ static const char server_schema[] =
     "CREATE TABLE cells(unit TEXT NOT NULL, form TEXT NOT NULL,"
     "  version INTEGER NOT NULL, period TEXT NOT NULL, n INTEGER NOT NULL,"
     "  agg TEXT NOT NULL, PRIMARY KEY(unit, form, version, period));"
+    WAVES_TABLE
     "INSERT INTO meta(key, value) VALUES('schema', '1');";
 
 static int
@@ -132,7 +140,8 @@ server_open(struct server **out, const char *dir, const char *config_path,
 		    "init)", dir, dir);
 		goto fail;
 	}
-	if (store_open(p, 0, NULL, &s->db, err, errlen) != 0)
+	if (store_open(p, 0, NULL, &s->db, err, errlen) != 0 ||
+	    store_exec(s->db, WAVES_TABLE, err, errlen) != 0)
 		goto fail;
 	if (keypath(p, sizeof p, dir, "sign.sk") != 0 ||
 	    (s->sign_sk = pcrypto_key_read_secret(p, PCRYPTO_SIGN_SK, err,
@@ -219,6 +228,37 @@ server_form(struct server *s, const char *id, int version, char *err,
 	return f;
 }
 
+/* Problems of a form being published, as "FILE: path: reason" lines in
+ * err; what does not fit is counted. */
+struct publish_problems {
+	const char *path;
+	char *err;
+	size_t errlen, used;
+	int dropped;
+};
+
+static void
+publish_problem(void *arg, const char *problem)
+{
+	struct publish_problems *pp = arg;
+	int n;
+
+	if (pp->dropped == 0 && pp->used < pp->errlen) {
+		n = snprintf(pp->err + pp->used, pp->errlen - pp->used,
+		    "%s%s: %s", pp->used > 0 ? "\n" : "", pp->path, problem);
+		/* Keep a line only whole, with room for the "more" line;
+		 * the first one also cut short. */
+		if (n > 0 && (pp->used == 0 ||
+		    pp->used + (size_t)n + 128 < pp->errlen)) {
+			pp->used += (size_t)n < pp->errlen - pp->used ?
+			    (size_t)n : pp->errlen - pp->used - 1;
+			return;
+		}
+		pp->err[pp->used] = '\0';
+	}
+	pp->dropped++;
+}
+
 int
 server_form_publish(struct server *s, const char *path, char *err,
     size_t errlen)
@@ -230,9 +270,22 @@ server_form_publish(struct server *s, const char *path, char *err,
 	sqlite3_stmt *st = NULL;
 	char e[ERRLEN];
 	int rv = -1;
+	struct publish_problems pp = { path, err, errlen, 0, 0 };
+	int n;
 
 	if (util_read_file(path, FORM_MAX_BYTES, &text, &len, err, errlen) != 0)
 		return -1;
+	/* The same check as `polsctl form check`: every problem, one a
+	 * line; nothing is published while there is one. */
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((n = form_check(text, len, publish_problem, &pp, 100)) > 0) {
+		if ((pp.dropped > 0 || n >= 100) && pp.used + 1 < errlen)
+			snprintf(err + pp.used, errlen - pp.used,
+			    "%s%s: more problems not shown; see polsctl form "
+			    "check", pp.used > 0 ? "\n" : "", path);
+		goto out;
+	}
 	if (form_parse(text, len, &f, e, sizeof e) != 0) {
 		snprintf(err, errlen, "%s: %s", path, e);
 		goto out;

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "terminal.h"
+#include "wave.h"
 #include "store.h"
 #include "util.h"
 
@@ -203,6 +204,12 @@ terminal_add(struct server *s, const char *name, const char *teams,
 	if ((arr = cJSON_AddArrayToObject(b, "forms")) == NULL ||
 	    bundle_forms(s, arr, err, errlen) != 0)
 		goto out;
+	if ((arr = wave_for_teams(s, teams)) == NULL ||
+	    !cJSON_AddItemToObject(b, "waves", arr)) {
+		cJSON_Delete(arr);
+		snprintf(err, errlen, "cannot read open campaigns");
+		goto out;
+	}
 	if ((text = cJSON_Print(b)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;

@@ -75,7 +75,7 @@ grep -q "must not be the database's folder" <<<"$out" || fail "said: $out"
 
 # The server keeps merged cells only: no per-batch or per-terminal content.
 eq "server tables" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type='table' ORDER BY name)")" \
-	"applied,cells,forms,meta,org,terminals"
+	"applied,cells,forms,meta,org,terminals,waves"
 eq "applied keeps a batch key and a hash only" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('applied')")" "batch_id,hash"
 
 # A key file readable by others, or a symlink in its place, is refused.
@@ -108,7 +108,7 @@ grep -q "does not open" <<<"$out" || fail "said: $out"
 
 # Bad input: one line, exit 2, nothing stored.
 before=$(sqlite3 "$T/other/db/kiosk.db" 'SELECT COUNT(*) FROM acc')
-for bad in '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":11,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}' \
+for bad in '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":97,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}' \
 	'{"form":"team-thermometer","team":"bt-hengelo","answers":{"nope":1}}' \
 	'{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1}}' \
 	'{"form":"team-thermometer","team":"bt-almelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}' \
@@ -119,6 +119,7 @@ for bad in '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veilighei
 	set -e
 	[ "$rc" -eq 2 ] || fail "bad answer exit $rc: $bad"
 	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "not one line: $out"
+	! grep -q 97 <<<"$out" || fail "the message repeats the answer: $out"
 	echo "  ok: refused with exit 2: $out"
 done
 eq "nothing stored from bad input" "$(sqlite3 "$T/other/db/kiosk.db" 'SELECT COUNT(*) FROM acc')" "$before"
