@@ -12,6 +12,7 @@
 #include "agg.h"
 #include "formsig.h"
 #include "kiosk.h"
+#include "update.h"
 #include "period.h"
 #include "store.h"
 #include "util.h"
@@ -30,6 +31,18 @@ const struct config_key kiosk_config_keys[] = {
 	{"log_level", CONFIG_ENUM, 0, 8, "warn",
 	    "how much to log (never answers, keys or tokens)",
 	    "error|warn|info|debug"},
+	{"idle_timeout", CONFIG_INT, 5, 3600, "90",
+	    "seconds without a key before 'pols-kiosk run' discards an "
+	    "unfinished response (a countdown shows the last 15)", NULL},
+	{"cooldown", CONFIG_INT, 1, 3600, "20",
+	    "seconds 'pols-kiosk run' waits after a submission before it "
+	    "takes the next one", NULL},
+	{"sync_interval", CONFIG_INT, 10, 86400, "300",
+	    "seconds between background syncs of 'pols-kiosk run' (with "
+	    "jitter; backs off after failures)", NULL},
+	{"admin_pin_hash", CONFIG_STRING, 0, 127, "",
+	    "argon2id hash of the admin PIN ('pols-kiosk pin-hash'); empty: "
+	    "the admin screen is off", NULL},
 };
 const size_t kiosk_config_nkeys =
     sizeof kiosk_config_keys / sizeof kiosk_config_keys[0];
@@ -71,133 +84,6 @@ derive(struct kiosk *k, const uint8_t *master)
 	    KIOSK_KDF_CTX, master);
 	crypto_kdf_derive_from_key(k->rowid_key, 32, 2, KIOSK_KDF_CTX, master);
 	return 0;
-}
-
-/* Replace the stored campaigns with waves (an array, or NULL: none). */
-static int
-kiosk_store_waves(sqlite3 *db, const cJSON *waves, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	const cJSON *w;
-	int rv = 0;
-
-	if (store_exec(db, "DELETE FROM waves", err, errlen) != 0)
-		return -1;
-	if (waves == NULL)
-		return 0;
-	if (!cJSON_IsArray(waves) || store_prepare(db, "INSERT INTO "
-	    "waves(id, wave) VALUES(?, ?)", &st, err, errlen) != 0) {
-		if (!cJSON_IsArray(waves))
-			snprintf(err, errlen, "bundle: waves is not a list");
-		return -1;
-	}
-	cJSON_ArrayForEach(w, waves) {
-		const char *id = wire_str(w, "id", 40);
-		enum period_kind kind;
-		char *text;
-
-		if (id == NULL || period_classify(id, &kind) != 0 ||
-		    kind != PERIOD_CAMPAIGN || !wire_str(w, "form", 63) ||
-		    !wire_str(w, "from", 10) || !wire_str(w, "to", 10) ||
-		    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(w,
-		    "teams"))) {
-			snprintf(err, errlen, "bundle: a wave lacks a valid id, "
-			    "form, from, to or teams");
-			rv = -1;
-			break;
-		}
-		text = cJSON_PrintUnformatted(w);
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-		if (text == NULL || sqlite3_step(st) != SQLITE_DONE) {
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(db));
-			rv = -1;
-		}
-		free(text);
-		if (rv != 0)
-			break;
-	}
-	sqlite3_finalize(st);
-	return rv;
-}
-
-static int
-enroll_store(sqlite3 *db, const cJSON *b, const uint8_t *spk,
-    char *err, size_t errlen)
-{
-	const cJSON *teams = cJSON_GetObjectItemCaseSensitive(b, "teams");
-	const cJSON *forms = cJSON_GetObjectItemCaseSensitive(b, "forms");
-	const cJSON *it;
-	sqlite3_stmt *st = NULL;
-	int rv = -1;
-
-	if (!cJSON_IsArray(teams) || cJSON_GetArraySize(teams) == 0 ||
-	    !cJSON_IsArray(forms)) {
-		snprintf(err, errlen, "bundle lists no teams or forms");
-		return -1;
-	}
-	if (store_prepare(db, "INSERT INTO teams(id, name) VALUES(?, ?)", &st,
-	    err, errlen) != 0)
-		return -1;
-	cJSON_ArrayForEach(it, teams) {
-		const char *id = wire_str(it, "id", 63);
-		const char *name = wire_str(it, "name", 255);
-		if (id == NULL || name == NULL) {
-			snprintf(err, errlen, "bundle: team without id or "
-			    "name");
-			goto out;
-		}
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			snprintf(err, errlen, "bundle: team '%s': %s", id,
-			    sqlite3_errmsg(db));
-			goto out;
-		}
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (kiosk_store_waves(db, cJSON_GetObjectItemCaseSensitive(b, "waves"),
-	    err, errlen) != 0)
-		return -1;
-	if (store_prepare(db, "INSERT INTO forms(id, version, signed) "
-	    "VALUES(?, ?, ?)", &st, err, errlen) != 0)
-		return -1;
-	cJSON_ArrayForEach(it, forms) {
-		char *text = cJSON_PrintUnformatted(it);
-		struct form *f = NULL;
-		char e[ERRLEN];
-		int ok;
-
-		if (text == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		if (formsig_open(text, strlen(text), spk, &f, e,
-		    sizeof e) != 0) {
-			snprintf(err, errlen, "bundle: %s", e);
-			free(text);
-			goto out;
-		}
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, f->id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 2, f->version);
-		sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
-		ok = sqlite3_step(st) == SQLITE_DONE;
-		form_free(f);
-		free(text);
-		if (!ok) {
-			snprintf(err, errlen, "bundle: %s", sqlite3_errmsg(db));
-			goto out;
-		}
-	}
-	rv = 0;
-out:
-	sqlite3_finalize(st);
-	return rv;
 }
 
 int
@@ -296,7 +182,8 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	    store_meta_set(db, "server", url, strlen(url)) != 0 ||
 	    store_meta_set(db, "server_sign_pk", spk, sizeof spk) != 0 ||
 	    store_meta_set(db, "server_box_pk", bpk, sizeof bpk) != 0 ||
-	    enroll_store(db, b, spk, err, errlen) != 0) {
+	    update_apply(db, spk, cJSON_GetObjectItemCaseSensitive(b, "state"),
+	    NULL, err, errlen) != 0) {
 		if (!err[0])
 			snprintf(err, errlen, "database: %s",
 			    sqlite3_errmsg(db));
@@ -362,9 +249,11 @@ meta_str(sqlite3 *db, const char *key, char *out, size_t n)
 	return rv;
 }
 
-int
-kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
-    char *err, size_t errlen)
+/* kiosk_open with the storage key given (unlock mode) or, when given is
+ * NULL, read from KEYDIR/storage.key. */
+static int
+kiosk_open_with(struct kiosk **out, const char *dir, const char *keydir,
+    const uint8_t *given, char *err, size_t errlen)
 {
 	struct kiosk *k;
 	char dbp[4096], p[4096];
@@ -394,10 +283,11 @@ kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
 	if (store_open(dbp, 0, NULL, &k->db, err, errlen) != 0 ||
 	    store_exec(k->db, WAVES_TABLE, err, errlen) != 0)
 		goto fail;
-	if (util_path(p, sizeof p, "%s/storage.key", k->keydir) != 0 ||
-	    (storage = pcrypto_key_read_secret(p, 32, err, errlen)) == NULL)
+	if (given == NULL &&
+	    (util_path(p, sizeof p, "%s/storage.key", k->keydir) != 0 ||
+	    (storage = pcrypto_key_read_secret(p, 32, err, errlen)) == NULL))
 		goto fail;
-	if (derive(k, storage) != 0) {
+	if (derive(k, given != NULL ? given : storage) != 0) {
 		snprintf(err, errlen, "out of secure memory");
 		goto fail;
 	}
@@ -411,6 +301,11 @@ kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
 		    (const uint8_t *)KIOSK_KEYCHECK, sizeof KIOSK_KEYCHECK,
 		    k->acc_key) == 0;
 		free(v);
+		if (!ok && given != NULL) {
+			snprintf(err, errlen, "the unlocked key does not open "
+			    "this terminal's database");
+			goto fail;
+		}
 		if (!ok) {
 			snprintf(err, errlen, "'%s/storage.key' does not open "
 			    "this terminal's database (wrong key file?)",
@@ -748,7 +643,7 @@ kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
 	}
 	if ((f = kiosk_form(k, form_id, err, errlen)) == NULL)
 		return KIOSK_EINPUT;
-	if (pols_now(&now, err, errlen) != 0)
+	if (update_now(k->db, &now, err, errlen) != 0)
 		goto out;
 	if (f->period == PERIOD_CAMPAIGN) {
 		if (campaign_for(k, f, team, now, period, sizeof period, &wave,
@@ -796,4 +691,57 @@ kiosk_pending(struct kiosk *k, long *cells, long *batches)
 	}
 	sqlite3_finalize(st);
 	return rv;
+}
+
+int
+kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
+    char *err, size_t errlen)
+{
+	return kiosk_open_with(out, dir, keydir, NULL, err, errlen);
+}
+
+int
+kiosk_open_unlocked(struct kiosk **out, const char *dir, const char *keydir,
+    const uint8_t *storage_key, char *err, size_t errlen)
+{
+	return kiosk_open_with(out, dir, keydir, storage_key, err, errlen);
+}
+
+int
+kiosk_form_open(struct kiosk *k, const char *id, const char *team,
+    struct form **out, unsigned char **left_out, char *err, size_t errlen)
+{
+	struct form *f;
+	char period[PERIOD_MAX];
+	cJSON *wave = NULL;
+	time_t now;
+
+	*out = NULL;
+	if (left_out != NULL)
+		*left_out = NULL;
+	if (k->revoked || !kiosk_serves(k, team)) {
+		snprintf(err, errlen, "team '%s' cannot answer here", team);
+		return -1;
+	}
+	if ((f = kiosk_form(k, id, err, errlen)) == NULL)
+		return -1;
+	if (pols_now(&now, err, errlen) != 0 ||
+	    (f->period == PERIOD_CAMPAIGN && campaign_for(k, f, team, now,
+	    period, sizeof period, &wave, err, errlen) != 0)) {
+		form_free(f);
+		return -1;
+	}
+	if (left_out != NULL &&
+	    (*left_out = calloc(f->n_items, 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		cJSON_Delete(wave);
+		form_free(f);
+		return -1;
+	}
+	for (size_t i = 0; left_out != NULL && i < f->n_items; i++)
+		(*left_out)[i] = wave != NULL &&
+		    module_left_out(&f->items[i], wave);
+	cJSON_Delete(wave);
+	*out = f;
+	return 0;
 }

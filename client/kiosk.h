@@ -68,9 +68,24 @@ int kiosk_open(struct kiosk **out, const char *dir, const char *keydir,
     char *err, size_t errlen);
 void kiosk_close(struct kiosk *k); /* accepts NULL; wipes keys */
 
+/* kiosk_open for unlock mode: the 32-byte storage key is given (the
+ * caller keeps and wipes it) instead of read from KEYDIR/storage.key. The
+ * database's key check still proves it belongs here. */
+int kiosk_open_unlocked(struct kiosk **out, const char *dir,
+    const char *keydir, const uint8_t *storage_key, char *err,
+    size_t errlen);
+
 /* Newest verified version of form id. Caller frees with form_free. */
 struct form *kiosk_form(struct kiosk *k, const char *id, char *err,
     size_t errlen);
+
+/* Form id as team can answer it now: the newest version, and for a
+ * campaign form only while an open wave covers team today. On success 0,
+ * *out owns the form (form_free) and, when left_out is not NULL,
+ * *left_out (free) holds one byte per item, 1 for items of modules the
+ * wave leaves out (never asked). -1 with a one-line reason otherwise. */
+int kiosk_form_open(struct kiosk *k, const char *id, const char *team,
+    struct form **out, unsigned char **left_out, char *err, size_t errlen);
 
 /* 1 when this terminal serves team. */
 int kiosk_serves(struct kiosk *k, const char *team);

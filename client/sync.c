@@ -24,17 +24,78 @@
 
 #include "kiosk.h"
 #include "log.h"
+#include "update.h"
 #include "store.h"
 #include "util.h"
 
 #define SYNC_BODY_BUDGET (2u * 1024 * 1024)
 
+/* When the period of a campaign ends: the day after its last day. */
+static int
+wave_end(struct kiosk *k, const char *id, time_t *end)
+{
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(k->db, "SELECT wave FROM waves WHERE id = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *w = cJSON_Parse((const char *)sqlite3_column_text(st,
+		    0));
+		const char *to = w ? wire_str(w, "to", 10) : NULL;
+		char t[32];
+		if (to != NULL) {
+			snprintf(t, sizeof t, "%sT00:00:00Z", to);
+			if (period_parse_time(t, end) == 0) {
+				*end += 86400;
+				rv = 0;
+			}
+		}
+		cJSON_Delete(w);
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+/* The minimum batch rule: a cell travels once it holds k respondents, or
+ * once its period has closed and the grace time has passed; a single
+ * response never travels alone while its period is open. */
+static int
+cut_due(struct kiosk *k, const cJSON *acc, const struct kiosk_settings *set,
+    time_t now)
+{
+	const cJSON *agg = cJSON_GetObjectItemCaseSensitive(acc, "agg");
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(agg, "n");
+	const char *period = wire_str(acc, "period", PERIOD_MAX);
+	enum period_kind kind;
+	time_t start, end;
+
+	if (cJSON_IsNumber(n) && n->valuedouble >= (double)set->k)
+		return 1;
+	if (period == NULL || period_classify(period, &kind) != 0)
+		return 1; /* cannot tell: do not strand it */
+	if (kind == PERIOD_CAMPAIGN) {
+		if (wave_end(k, period, &end) != 0)
+			return 1; /* no longer listed: the wave is over */
+	} else if (period_bounds(period, &start, &end) != 0) {
+		return 1;
+	}
+	return now >= end + (time_t)set->grace_hours * 3600;
+}
+
 int
 kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL, *del = NULL;
+	struct kiosk_settings set;
+	time_t now;
 	int n = 0, rc;
 
+	update_settings(k->db, &set);
+	if (update_now(k->db, &now, err, errlen) != 0)
+		return -1;
 	if (store_begin(k->db, err, errlen) != 0)
 		return -1;
 	if (store_prepare(k->db, "SELECT row, box FROM acc", &sel, err,
@@ -61,6 +122,10 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 			goto fail;
 		}
 		util_free_wiped(plain);
+		if (!cut_due(k, j, &set, now)) {
+			cJSON_Delete(j); /* stays open until k or the end */
+			continue;
+		}
 		randombytes_buf(raw, sizeof raw);
 		util_hex(id, raw, sizeof raw);
 		cJSON_AddNumberToObject(j, "v", 1);
@@ -276,13 +341,46 @@ new_nonce(char *out, size_t outlen)
 	free(b);
 }
 
+/* New teams, forms, campaigns or settings from a verified CHALLENGE. A
+ * state that does not apply (a bad form signature, older settings) is
+ * refused whole and the terminal goes on with what it has. */
+static void
+apply_state(struct kiosk *k, const cJSON *rep)
+{
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(rep, "state");
+	const char *hash = wire_str(rep, "state_hash", 64);
+	char err[ERRLEN];
+
+	if (state == NULL)
+		return;
+	if (hash == NULL || strlen(hash) != 64 ||
+	    store_begin(k->db, err, sizeof err) != 0)
+		return;
+	switch (update_apply(k->db, k->server_sign_pk, state, hash, err,
+	    sizeof err)) {
+	case 0:
+		break;
+	case 1:
+		log_msg(LOG_WARN, "K206", "%s", err);
+		break;
+	default:
+		store_rollback(k->db);
+		log_msg(LOG_WARN, "K205", "update from the server refused: %s",
+		    err);
+		return;
+	}
+	if (store_commit(k->db, err, sizeof err) == 0)
+		log_msg(LOG_INFO, "K102", "teams, forms, campaigns and "
+		    "settings updated");
+}
+
 /* HELLO -> CHALLENGE; fills ch. Carries the enrollment proof while the
  * token file exists and removes it once the server has answered. */
 static enum xrc
 hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
     char *err, size_t errlen)
 {
-	char nonce[64], tp[4096];
+	char nonce[64], tp[4096], have[65];
 	cJSON *req = cJSON_CreateObject(), *rep = NULL, *en;
 	uint8_t *token = NULL;
 	enum xrc x;
@@ -292,6 +390,8 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 	new_nonce(nonce, sizeof nonce);
 	cJSON_AddStringToObject(req, "terminal", k->name);
 	cJSON_AddStringToObject(req, "nonce", nonce);
+	update_state_hash(k->db, have);
+	cJSON_AddStringToObject(req, "state", have);
 	if (util_path(tp, sizeof tp, "%s/enroll.token", k->keydir) == 0 &&
 	    util_exists(tp)) {
 		uint8_t sealed[32 + PCRYPTO_SIGN_PK + PCRYPTO_SEAL_OVERHEAD];
@@ -324,13 +424,9 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 		return XR_TRANSIENT;
 	}
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rep, "time");
-	if (cJSON_IsNumber(t)) {
-		/* Kept for filing under the server's period (sync issue). */
-		long off = (long)(t->valuedouble - (double)time(NULL));
-		char s[32];
-		snprintf(s, sizeof s, "%ld", off);
-		store_meta_set(k->db, "clock_offset", s, strlen(s));
-	}
+	if (cJSON_IsNumber(t))
+		update_clock(k->db, t->valuedouble); /* periods follow it */
+	apply_state(k, rep);
 	cJSON_Delete(rep);
 	if (util_exists(tp))
 		unlink(tp); /* our key is bound: the token is spent */
@@ -359,6 +455,10 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 
 	if ((x = hello(k, c, ch, err, errlen)) != XR_OK)
 		return x;
+	/* The server may just have closed a campaign or changed k: cut
+	 * again with what it said. */
+	if (kiosk_cut(k, err, errlen) < 0)
+		return XR_FATAL;
 	new_nonce(nonce, sizeof nonce);
 	if ((req = cJSON_CreateObject()) == NULL)
 		return XR_FATAL;

@@ -162,6 +162,34 @@ reply_error(struct ingest *g, const char *name, const cJSON *req,
 	return reply(g, WIRE_ERROR, b, out, outlen);
 }
 
+/* Add "state" and "state_hash" to a CHALLENGE when what the terminal
+ * holds (its hash, have) differs from what it should hold. */
+static int
+add_state(struct server *s, const struct terminal_rec *t, const char *have,
+    cJSON *b)
+{
+	cJSON *st = cJSON_CreateObject();
+	char err[ERRLEN], hex[2 * PCRYPTO_HASH_BYTES + 1], *text;
+	uint8_t h[PCRYPTO_HASH_BYTES];
+
+	if (st == NULL || terminal_state(s, t->teams, st, err, sizeof err) != 0 ||
+	    (text = cJSON_PrintUnformatted(st)) == NULL) {
+		log_msg(LOG_ERR, "S006", "state for '%s': %s", t->name, err);
+		cJSON_Delete(st);
+		return -1;
+	}
+	pcrypto_hash((const uint8_t *)text, strlen(text), h);
+	util_hex(hex, h, sizeof h);
+	free(text);
+	if (have != NULL && strcmp(have, hex) == 0) {
+		cJSON_Delete(st);
+		return 0;
+	}
+	cJSON_AddItemToObject(b, "state", st);
+	cJSON_AddStringToObject(b, "state_hash", hex);
+	return 0;
+}
+
 static int
 handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
     const struct terminal_rec *t, uint8_t **out, size_t *outlen)
@@ -215,6 +243,11 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	cJSON_AddStringToObject(b, "terminal", t->name);
 	cJSON_AddStringToObject(b, "nonce", nonce);
 	wire_add_bytes(b, "challenge", ch, sizeof ch);
+	if (add_state(g->s, t, wire_str(body, "state", 64), b) != 0) {
+		cJSON_Delete(b);
+		return reply_error(g, t->name, body, WIRE_E_INTERNAL,
+		    "cannot build the terminal's state", out, outlen);
+	}
 	cJSON_AddNumberToObject(b, "ttl",
 	    (double)config_int(g->s->cfg, "challenge_ttl"));
 	return reply(g, WIRE_CHALLENGE, b, out, outlen);

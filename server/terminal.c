@@ -160,12 +160,49 @@ bundle_forms(struct server *s, cJSON *arr, char *err, size_t errlen)
 }
 
 int
+terminal_state(struct server *s, const char *teams, cJSON *obj, char *err,
+    size_t errlen)
+{
+	cJSON *arr, *set;
+
+	if ((arr = cJSON_AddArrayToObject(obj, "teams")) == NULL ||
+	    bundle_teams(s, arr, teams, err, errlen) != 0)
+		return -1;
+	if ((arr = cJSON_AddArrayToObject(obj, "forms")) == NULL ||
+	    bundle_forms(s, arr, err, errlen) != 0)
+		return -1;
+	if ((arr = wave_for_teams(s, teams)) == NULL ||
+	    !cJSON_AddItemToObject(obj, "waves", arr)) {
+		cJSON_Delete(arr);
+		snprintf(err, errlen, "cannot read open campaigns");
+		return -1;
+	}
+	if ((set = cJSON_AddObjectToObject(obj, "settings")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cJSON_AddNumberToObject(set, "version",
+	    (double)config_int(s->cfg, "settings_version"));
+	cJSON_AddNumberToObject(set, "k",
+	    (double)config_int(s->cfg, "min_respondents"));
+	cJSON_AddNumberToObject(set, "grace_hours",
+	    (double)config_int(s->cfg, "grace_hours"));
+	cJSON_AddNumberToObject(set, "cooldown",
+	    (double)config_int(s->cfg, "kiosk_cooldown"));
+	cJSON_AddNumberToObject(set, "idle_timeout",
+	    (double)config_int(s->cfg, "kiosk_idle_timeout"));
+	cJSON_AddNumberToObject(set, "sync_interval",
+	    (double)config_int(s->cfg, "kiosk_sync_interval"));
+	return 0;
+}
+
+int
 terminal_add(struct server *s, const char *name, const char *teams,
     const char *url, const char *bundle_path, char *err, size_t errlen)
 {
 	struct terminal_rec t;
 	uint8_t token[32], th[PCRYPTO_HASH_BYTES];
-	cJSON *b = NULL, *arr;
+	cJSON *b = NULL, *state;
 	char *text = NULL;
 	sqlite3_stmt *st = NULL;
 	int rv = -1;
@@ -195,21 +232,12 @@ terminal_add(struct server *s, const char *name, const char *teams,
 	    wire_add_bytes(b, "server_box_pk", s->box_pk,
 	    sizeof s->box_pk) != 0 ||
 	    wire_add_bytes(b, "token", token, sizeof token) != 0 ||
-	    (arr = cJSON_AddArrayToObject(b, "teams")) == NULL) {
+	    (state = cJSON_AddObjectToObject(b, "state")) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (bundle_teams(s, arr, teams, err, errlen) != 0)
+	if (terminal_state(s, teams, state, err, errlen) != 0)
 		goto out;
-	if ((arr = cJSON_AddArrayToObject(b, "forms")) == NULL ||
-	    bundle_forms(s, arr, err, errlen) != 0)
-		goto out;
-	if ((arr = wave_for_teams(s, teams)) == NULL ||
-	    !cJSON_AddItemToObject(b, "waves", arr)) {
-		cJSON_Delete(arr);
-		snprintf(err, errlen, "cannot read open campaigns");
-		goto out;
-	}
 	if ((text = cJSON_Print(b)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;

@@ -50,6 +50,14 @@ int terminal_revoke(struct server *s, const char *name, char *err,
 int terminal_bind(struct server *s, const char *name,
     const uint8_t pk[PCRYPTO_SIGN_PK]);
 
+/* What a terminal should hold, added to obj as "teams" [{id, name}],
+ * "forms" [signed forms, newest version of each], "waves" [open campaigns
+ * covering its teams] and "settings" {version, k, grace_hours, cooldown,
+ * idle_timeout, sync_interval}. Sent in every enrollment bundle and, when
+ * it changed, in the CHALLENGE of a sync. 0 or -1 with reason. */
+int terminal_state(struct server *s, const char *teams, cJSON *obj,
+    char *err, size_t errlen);
+
 /* Print the terminals, one a line, to stdout. */
 int terminal_list(struct server *s, char *err, size_t errlen);
 

@@ -74,7 +74,7 @@ echo '{"not":"a bundle"}' >"$T/fake.bundle"
 must_fail "a file that is no bundle is refused" "is not an enrollment bundle" \
 	"$B/pols-kiosk" --data "$T/fake" enroll "$T/fake.bundle"
 # A bundle whose form was altered after signing: the terminal refuses it.
-jq '.forms[0].form |= sub("Hoe veilig"; "Hoe onveilig")' "$T/t2.bundle" >"$T/forged.bundle"
+jq '.state.forms[0].form |= sub("Hoe veilig"; "Hoe onveilig")' "$T/t2.bundle" >"$T/forged.bundle"
 must_fail "a bundle with a forged form is refused" "form signature does not verify" \
 	"$B/pols-kiosk" --data "$T/forged" enroll "$T/forged.bundle"
 check "and no half-enrolled terminal is left" test ! -e "$T/forged/db/kiosk.db"
@@ -99,17 +99,39 @@ grep -q '^#min_respondents = 5' "$T/example.conf" || fail "example lacks min_res
 must_fail "a malformed POLS_NOW is refused" "POLS_NOW" \
 	env POLS_NOW=gisteren "$B/pols-kiosk" --data "$T/t1" answer <<<'{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}'
 
-# Fewer than k respondents: nothing shown, counts included.
+# Fewer than k respondents: they stay on the terminal while the period is
+# open (minimum batch size), and once sent after it closed nothing of them
+# is shown, counts included.
 start_polsd "ipc://$T/s.sock"
 for i in 1 2 3 4; do answer t1 bt-hengelo 9 9 9 9 9; done
 "$B/pols-kiosk" --data "$T/t1" sync
+cells=$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')
+eq "4 responses in an open period stay on the terminal" "$cells" 1
+must_fail "so the server has nothing yet" "no results yet" \
+	"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer
+stop_polsd
+# 2027-F05 (ISO weeks 9-10) ends at 15 March 00:00 UTC; 48 hours of grace
+# later, at 17 March 00:00, the cell may go.
+export POLS_NOW=2027-03-16T23:00:00Z
+start_polsd "ipc://$T/s.sock"
+"$B/pols-kiosk" --data "$T/t1" sync
+eq "within the grace time it still waits" \
+	"$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')" 1
+stop_polsd
+export POLS_NOW=2027-03-17T00:00:00Z
+start_polsd "ipc://$T/s.sock"
+"$B/pols-kiosk" --data "$T/t1" sync
+eq "after the grace time the small cell is sent" \
+	"$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')" 0
 out=$(report_json bt-hengelo)
 eq "4 respondents < k=5: suppressed" "$(echo "$out" | jq .suppressed)" true
 eq "and no count is shown" "$(echo "$out" | jq '.n, .items' | tr -d '\n')" nullnull
 out=$("$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer)
 grep -q "Minder dan 5 respondenten" <<<"$out" || fail "text report does not say why: $out"
-answer t1 bt-hengelo 9 9 9 9 9
+POLS_NOW=2027-03-10T09:00:00Z answer t1 bt-hengelo 9 9 9 9 9 # a late one for F05
 "$B/pols-kiosk" --data "$T/t1" sync
+eq "a late response for a closed period goes at once" \
+	"$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')" 0
 eq "at k=5 the cell is shown" "$(report_json bt-hengelo | jq .n)" 5
 must_fail "a report for a district as team is refused" "'twente' is a district, not a team" \
 	"$B/polsctl" --data "$S" report --team twente --form team-thermometer

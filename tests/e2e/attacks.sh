@@ -11,6 +11,8 @@ ATK=$TB/polsattack
 
 make_server
 URL="tcp://127.0.0.1:$(free_port)"
+# k = 5 responses make a cell travel while its period is open.
+answer5() { for _ in 1 2 3 4 5; do answer "$1" "$2" "$3" "$3" "$3" "$3" "$3"; done; }
 
 # Enrollment hijack: an attacker captures a terminal's first HELLO (its
 # sealed token) and offers it with a key of their own. Refused, and the
@@ -43,14 +45,14 @@ enroll honest bt-hengelo "$URL"
 enroll mallory bt-enschede "$URL"
 enroll gone bt-almelo "$URL"
 for t in honest mallory gone; do
-	answer "$t" "$("$B/pols-kiosk" --data "$T/$t" status >/dev/null; case $t in honest) echo bt-hengelo;; mallory) echo bt-enschede;; gone) echo bt-almelo;; esac)" 5 5 5 5 5
+	answer5 "$t" "$(case $t in honest) echo bt-hengelo;; mallory) echo bt-enschede;; gone) echo bt-almelo;; esac)" 5
 	"$B/pols-kiosk" --data "$T/$t" sync || fail "first sync of $t"
 done
 
-HONEST_N=1
+HONEST_N=5
 honest_syncs() { # the honest terminal still gets through, exactly
-	answer honest bt-hengelo 6 6 6 6 6
-	HONEST_N=$((HONEST_N + 1))
+	answer5 honest bt-hengelo 6
+	HONEST_N=$((HONEST_N + 5))
 	"$B/pols-kiosk" --data "$T/honest" sync || fail "honest sync after $1"
 	got=$("$B/pols-kiosk" --data "$T/honest" status | sed -n 's/.*batches to send: //p')
 	[ "$got" = 0 ] || fail "honest terminal kept $got batches after $1"
@@ -83,13 +85,13 @@ RELAY="tcp://127.0.0.1:$(free_port)"
 sleep 0.3
 cp -a "$T/mallory" "$T/mallory-via-relay"
 sqlite3 "$T/mallory-via-relay/db/kiosk.db" "UPDATE meta SET value = CAST('$RELAY' AS BLOB) WHERE key = 'server'"
-answer mallory-via-relay bt-enschede 1 1 1 1 1
+answer5 mallory-via-relay bt-enschede 1
 "$B/pols-kiosk" --data "$T/mallory-via-relay" sync || fail "sync through the recording relay"
 [ -s "$T/old-ack" ] || fail "relay recorded no ACK"
 kill "$RPID"; wait "$RPID" 2>/dev/null || true
 "$ATK" relay "$RELAY" "$URL" "$T/old-ack" replay 2>>"$T/relay.log" & RPID=$!; PIDS+=("$RPID")
 sleep 0.3
-answer mallory-via-relay bt-enschede 2 2 2 2 2
+answer5 mallory-via-relay bt-enschede 2
 printf 'sync_timeout = 2\nrequest_timeout_ms = 300\n' >"$T/mallory-via-relay/kiosk.conf"
 before=$(enschede_n)
 set +e
@@ -104,7 +106,7 @@ eq "and the server never saw that batch" "$(enschede_n)" "$before"
 kill "$RPID"; wait "$RPID" 2>/dev/null || true
 sqlite3 "$T/mallory-via-relay/db/kiosk.db" "UPDATE meta SET value = CAST('$URL' AS BLOB) WHERE key = 'server'"
 check "the kept batch arrives once the relay is gone" "$B/pols-kiosk" --data "$T/mallory-via-relay" sync
-eq "counted exactly once" "$(enschede_n)" $((before + 1))
+eq "counted exactly once" "$(enschede_n)" $((before + 5))
 honest_syncs "a replayed reply"
 
 # A revoked terminal: refused, told so (signed), stops collecting, keeps data.
@@ -129,7 +131,7 @@ grep -q "old or replayed" <<<"$out" || fail "forged revocation not flagged: $out
 answer honest-via-relay bt-hengelo 4 4 4 4 4 || fail "a forged revocation stopped the terminal"
 echo "  ok: a forged revocation is ignored and the terminal keeps collecting"
 
-answer gone bt-almelo 3 3 3 3 3
+answer5 gone bt-almelo 3
 set +e
 out=$("$B/pols-kiosk" --data "$T/gone" sync 2>&1); rc=$?
 set -e
