@@ -14,6 +14,10 @@ DEP_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lsodium
 # Debian's libnng-dev ships only CMake config, no .pc file.
 NNG_LIBS    := $(shell $(PKG_CONFIG) --libs nng 2>/dev/null || echo -lnng)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# ncurses (wide) for the kiosk screen, linked into pols-kiosk only. Only its
+# -I flags: its -D_XOPEN_SOURCE=600 would lower our POSIX level.
+CURSES_CFLAGS := $(filter -I%,$(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null))
+CURSES_LIBS := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
         -Wno-format-truncation
@@ -67,10 +71,12 @@ $(O)/libkiosk.a: $(CLIENT_OBJ)
 $(O)/libserver.a: $(SERVER_OBJ)
 	$(Q)$(AR) rcs $@ $^
 
+$(O)/client/tui.o: ALL_CFLAGS += $(CURSES_CFLAGS)
+
 $(B)/pols-kiosk: $(O)/client/main.o $(O)/libkiosk.a $(LIBPOLS)
 	@mkdir -p $(B)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
 
 $(B)/polsd: $(O)/server/polsd.o $(O)/libserver.a $(LIBPOLS)
 	@mkdir -p $(B)

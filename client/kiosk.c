@@ -725,7 +725,7 @@ kiosk_form_open(struct kiosk *k, const char *id, const char *team,
 	}
 	if ((f = kiosk_form(k, id, err, errlen)) == NULL)
 		return -1;
-	if (pols_now(&now, err, errlen) != 0 ||
+	if (update_now(k->db, &now, err, errlen) != 0 ||
 	    (f->period == PERIOD_CAMPAIGN && campaign_for(k, f, team, now,
 	    period, sizeof period, &wave, err, errlen) != 0)) {
 		form_free(f);

@@ -222,6 +222,7 @@ unlock_lock(const char *dir, const char *keydir, const char *pass,
 	}
 	/* Read it back the way `run --unlock` will before the key file
 	 * goes: a record that does not open would lose every answer. */
+	err[0] = '\0';
 	if (unlock_key(dir, pass, len, &back, err, errlen) != UNLOCK_OK ||
 	    sodium_memcmp(back, storage, UNLOCK_KEY_BYTES) != 0 ||
 	    kiosk_open_unlocked(&k2, dir, keydir, back, err, errlen) != 0) {

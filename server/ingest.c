@@ -10,6 +10,7 @@
  * the hash of its sealed bytes. So an old or forged reply cannot make a
  * terminal delete anything or stop collecting.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,30 +33,68 @@ struct challenge {
 	time_t expires;
 };
 
+/* Outstanding challenges, shared by every worker of a polsd. */
+struct challenges {
+	pthread_mutex_t mu;
+	struct challenge ch[INGEST_MAX_CHALLENGES];
+	size_t next; /* replaced round robin when full */
+	int refs;
+};
+
 struct ingest {
 	struct server *s;
 	char request[2 * PCRYPTO_HASH_BYTES + 1]; /* hash of the request */
-	struct challenge ch[INGEST_MAX_CHALLENGES];
-	size_t next; /* replaced round robin when full */
+	struct challenges *cs;
 };
 
 struct ingest *
 ingest_new(struct server *s)
 {
+	return ingest_new_shared(s, NULL);
+}
+
+struct ingest *
+ingest_new_shared(struct server *s, struct ingest *share)
+{
 	struct ingest *g = calloc(1, sizeof *g);
 
-	if (g != NULL)
-		g->s = s;
+	if (g == NULL)
+		return NULL;
+	g->s = s;
+	if (share != NULL) {
+		g->cs = share->cs;
+		pthread_mutex_lock(&g->cs->mu);
+		g->cs->refs++;
+		pthread_mutex_unlock(&g->cs->mu);
+		return g;
+	}
+	if ((g->cs = calloc(1, sizeof *g->cs)) == NULL ||
+	    pthread_mutex_init(&g->cs->mu, NULL) != 0) {
+		free(g->cs);
+		free(g);
+		return NULL;
+	}
+	g->cs->refs = 1;
 	return g;
 }
 
 void
 ingest_free(struct ingest *g)
 {
-	if (g != NULL) {
-		sodium_memzero(g, sizeof *g);
-		free(g);
+	int last;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->cs->mu);
+	last = --g->cs->refs == 0;
+	pthread_mutex_unlock(&g->cs->mu);
+	if (last) {
+		pthread_mutex_destroy(&g->cs->mu);
+		sodium_memzero(g->cs, sizeof *g->cs);
+		free(g->cs);
 	}
+	sodium_memzero(g, sizeof *g);
+	free(g);
 }
 
 static time_t
@@ -69,34 +108,39 @@ now(void)
 	return t;
 }
 
+/* Callers hold cs->mu. */
 static struct challenge *
-challenge_find(struct ingest *g, const char *name)
+challenge_find(struct challenges *cs, const char *name)
 {
 	for (size_t i = 0; i < INGEST_MAX_CHALLENGES; i++)
-		if (g->ch[i].name[0] && strcmp(g->ch[i].name, name) == 0)
-			return &g->ch[i];
+		if (cs->ch[i].name[0] && strcmp(cs->ch[i].name, name) == 0)
+			return &cs->ch[i];
 	return NULL;
 }
 
 static void
 challenge_new(struct ingest *g, const char *name, uint8_t out[WIRE_NONCE_BYTES])
 {
-	struct challenge *c = challenge_find(g, name);
+	struct challenges *cs = g->cs;
+	struct challenge *c;
 	time_t t = now();
 
+	pthread_mutex_lock(&cs->mu);
+	c = challenge_find(cs, name);
 	if (c == NULL) {
 		for (size_t i = 0; i < INGEST_MAX_CHALLENGES && c == NULL; i++)
-			if (!g->ch[i].name[0] || g->ch[i].expires < t)
-				c = &g->ch[i];
+			if (!cs->ch[i].name[0] || cs->ch[i].expires < t)
+				c = &cs->ch[i];
 	}
 	if (c == NULL) {
-		c = &g->ch[g->next];
-		g->next = (g->next + 1) % INGEST_MAX_CHALLENGES;
+		c = &cs->ch[cs->next];
+		cs->next = (cs->next + 1) % INGEST_MAX_CHALLENGES;
 	}
 	snprintf(c->name, sizeof c->name, "%s", name);
 	randombytes_buf(c->value, sizeof c->value);
 	c->expires = t + config_int(g->s->cfg, "challenge_ttl");
 	memcpy(out, c->value, sizeof c->value);
+	pthread_mutex_unlock(&cs->mu);
 }
 
 /* Consume name's challenge if it equals value and is still valid. */
@@ -104,15 +148,18 @@ static int
 challenge_take(struct ingest *g, const char *name,
     const uint8_t value[WIRE_NONCE_BYTES])
 {
-	struct challenge *c = challenge_find(g, name);
-	int ok;
+	struct challenge *c;
+	int ok = 0;
 
-	if (c == NULL)
-		return -1;
-	ok = sodium_memcmp(c->value, value, WIRE_NONCE_BYTES) == 0 &&
-	    c->expires >= now();
-	if (ok)
-		memset(c, 0, sizeof *c); /* single use */
+	pthread_mutex_lock(&g->cs->mu);
+	c = challenge_find(g->cs, name);
+	if (c != NULL) {
+		ok = sodium_memcmp(c->value, value, WIRE_NONCE_BYTES) == 0 &&
+		    c->expires >= now();
+		if (ok)
+			memset(c, 0, sizeof *c); /* single use */
+	}
+	pthread_mutex_unlock(&g->cs->mu);
 	return ok ? 0 : -1;
 }
 
@@ -548,7 +595,9 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 		    "organisation", team);
 		goto out;
 	}
-	if (store_begin(s->db, err, errlen) != 0)
+	/* One savepoint a batch inside the request's transaction: a refused
+	 * batch leaves no trace, the others still commit together. */
+	if (store_exec(s->db, "SAVEPOINT batch", err, errlen) != 0)
 		goto out;
 	if (store_prepare(s->db, "INSERT INTO applied(batch_id, hash) "
 	    "VALUES(?, ?)", &st, err, errlen) != 0)
@@ -566,12 +615,13 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 	agg_drop_full(a);
 	if (cell_merge(s, team, f, period, a, err, errlen) != 0)
 		goto rollback;
-	if (store_commit(s->db, err, errlen) != 0)
-		goto out;
+	if (store_exec(s->db, "RELEASE batch", err, errlen) != 0)
+		goto rollback;
 	rv = 0;
 	goto out;
 rollback:
-	store_rollback(s->db);
+	sqlite3_exec(s->db, "ROLLBACK TO batch; RELEASE batch", NULL, NULL,
+	    NULL);
 out:
 	sqlite3_finalize(st);
 	agg_free(a);
@@ -592,6 +642,7 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	    "batches");
 	const cJSON *it;
 	const char *nonce = wire_str(body, "nonce", 64);
+	char err[ERRLEN];
 	cJSON *b, *results;
 
 	(void)m;
@@ -612,6 +663,14 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	cJSON_AddStringToObject(b, "terminal", t->name);
 	cJSON_AddStringToObject(b, "nonce", nonce);
 	results = cJSON_AddArrayToObject(b, "results");
+	/* Group commit: the request's batches in one transaction, durable
+	 * (synchronous=FULL) before any of them is acknowledged. */
+	if (cJSON_GetArraySize(batches) > 0 &&
+	    store_begin(g->s->db, err, sizeof err) != 0) {
+		cJSON_Delete(b);
+		return reply_error(g, t->name, body, WIRE_E_INTERNAL,
+		    "database busy; try again", out, outlen);
+	}
 	cJSON_ArrayForEach(it, batches) {
 		const char *id = wire_str(it, "id", 2 * WIRE_BATCH_ID_BYTES);
 		const char *sb64 = wire_str(it, "sealed",
@@ -651,6 +710,15 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			log_msg(LOG_DEBUG, "S103", "batch %s from '%s' %s", id,
 			    t->name, st == 0 ? "applied" : "duplicate");
 		}
+	}
+	if (cJSON_GetArraySize(batches) > 0 &&
+	    store_commit(g->s->db, err, sizeof err) != 0) {
+		/* Nothing of this request is on disk: acknowledge nothing. */
+		cJSON_Delete(b);
+		log_msg(LOG_ERR, "S007", "commit failed: %s", err);
+		return reply_error(g, t->name, body, WIRE_E_INTERNAL,
+		    "the server could not store the batches; try again", out,
+		    outlen);
 	}
 	return reply(g, WIRE_ACK, b, out, outlen);
 }

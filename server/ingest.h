@@ -17,6 +17,9 @@
 struct ingest; /* opaque: the server and its outstanding challenges */
 
 struct ingest *ingest_new(struct server *s);
+/* Another handle for a worker with its own server (database connection)
+ * sharing share's challenges; thread-safe between such handles. */
+struct ingest *ingest_new_shared(struct server *s, struct ingest *share);
 void ingest_free(struct ingest *g); /* accepts NULL */
 
 /* Handle one request; *reply is malloc'd (free). Returns 0, or -1 only when

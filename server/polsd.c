@@ -6,9 +6,11 @@
  * One NNG REP socket. REQ/REP fits because every exchange is a request the
  * terminal starts and one reply the server signs for it; terminals never
  * need to be reached, and NNG's REQ side pairs each reply with its request
- * so a late reply to an abandoned request is dropped. Requests are handled
- * one at a time in arrival order: each is a short sqlite transaction, and
- * sqlite has one writer anyway. SIGINT/SIGTERM stop it cleanly.
+ * so a late reply to an abandoned request is dropped. `workers` threads
+ * (default 4) each serve requests on their own NNG context with their own
+ * database connection: crypto and checks run in parallel, sqlite
+ * serialises the writes, and each request's batches commit together.
+ * SIGINT/SIGTERM stop it cleanly.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -16,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <pthread.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -46,64 +51,158 @@ usage(FILE *f)
 	    SERVER_DEFAULT_URL);
 }
 
+struct worker {
+	pthread_t thread;
+	nng_socket sock;
+	struct server *s; /* its own database connection */
+	struct ingest *g;
+	int failed;
+};
+
+/* One worker: receive on its own context, handle, reply. Several run at
+ * once; sqlite serialises their writes (BEGIN IMMEDIATE, busy timeout) and
+ * every reply waits for its transaction to be durable. */
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int rv;
+
+	if ((rv = nng_ctx_open(&ctx, w->sock)) != 0 ||
+	    (rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+		log_msg(LOG_ERR, "S008", "cannot start a worker: %s",
+		    nng_strerror(rv));
+		w->failed = 1;
+		return NULL;
+	}
+	while (!stopping) {
+		nng_msg *req, *rep;
+		uint8_t *out = NULL;
+		size_t olen = 0;
+
+		nng_aio_set_timeout(aio, 200);
+		nng_ctx_recv(ctx, aio);
+		nng_aio_wait(aio);
+		rv = nng_aio_result(aio);
+		if (rv == NNG_ETIMEDOUT)
+			continue;
+		if (rv != 0) {
+			if (!stopping && rv != NNG_ECLOSED) {
+				log_msg(LOG_ERR, "S004", "receive failed: %s",
+				    nng_strerror(rv));
+				w->failed = 1;
+			}
+			break;
+		}
+		req = nng_aio_get_msg(aio);
+		rv = ingest_handle(w->g, nng_msg_body(req), nng_msg_len(req),
+		    &out, &olen);
+		nng_msg_free(req);
+		if (rv != 0) {
+			log_msg(LOG_ERR, "S005", "out of memory; request "
+			    "dropped");
+			continue;
+		}
+		if (nng_msg_alloc(&rep, 0) != 0 ||
+		    nng_msg_append(rep, out, olen) != 0) {
+			free(out);
+			continue;
+		}
+		free(out);
+		/* Never wait long for a peer that does not read its
+		 * replies: it would hold this worker. */
+		nng_aio_set_msg(aio, rep);
+		nng_aio_set_timeout(aio, 100);
+		nng_ctx_send(ctx, aio);
+		nng_aio_wait(aio);
+		if ((rv = nng_aio_result(aio)) != 0) {
+			nng_msg_free(rep);
+			log_msg(LOG_DEBUG, "S205", "reply not sent: %s",
+			    nng_strerror(rv));
+		}
+	}
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	return NULL;
+}
+
 static int
-serve(struct server *s, const char *url)
+serve(const char *dir, const char *cfg, struct server *s, const char *url)
 {
 	nng_socket sock;
-	struct ingest *g;
+	struct worker *w;
+	long n = config_int(s->cfg, "workers");
+	char err[ERRLEN];
 	int rv, failed = 0;
+	long started = 0;
 
-	if ((g = ingest_new(s)) == NULL) {
+	if ((w = calloc((size_t)n, sizeof *w)) == NULL) {
 		log_msg(LOG_ERR, "S001", "out of memory");
 		return 1;
 	}
 	if ((rv = nng_rep0_open(&sock)) != 0) {
 		log_msg(LOG_ERR, "S002", "cannot open socket: %s",
 		    nng_strerror(rv));
-		ingest_free(g);
+		free(w);
 		return 1;
 	}
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, WIRE_MAX_MSG);
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 200);
-	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, 2000);
-	if ((rv = nng_listen(sock, url, NULL, 0)) != 0) {
-		log_msg(LOG_ERR, "S003", "cannot listen on '%s': %s", url,
-		    nng_strerror(rv));
-		nng_close(sock);
-		ingest_free(g);
-		return 1;
-	}
-	log_msg(LOG_INFO, "S101", "listening on %s", url);
-	while (!stopping) {
-		uint8_t *req = NULL, *rep = NULL;
-		size_t len = 0, rlen = 0;
-
-		rv = nng_recv(sock, &req, &len, NNG_FLAG_ALLOC);
-		if (rv == NNG_ETIMEDOUT || rv == NNG_EINTR)
-			continue;
-		if (rv != 0) {
-			log_msg(LOG_ERR, "S004", "receive failed: %s",
-			    nng_strerror(rv));
+	for (long i = 0; i < n; i++) {
+		w[i].sock = sock;
+		if (i == 0) {
+			w[i].s = s;
+			w[i].g = ingest_new(s);
+		} else if (server_open(&w[i].s, dir, cfg, err,
+		    sizeof err) == 0) {
+			w[i].g = ingest_new_shared(w[i].s, w[0].g);
+		} else {
+			log_msg(LOG_ERR, "S009", "%s", err);
+		}
+		if (w[i].g == NULL) {
 			failed = 1;
 			break;
 		}
-		if (ingest_handle(g, req, len, &rep, &rlen) == 0) {
-			/* Never wait for a peer that does not read its
-			 * replies: it would stall every other terminal. */
-			if ((rv = nng_send(sock, rep, rlen,
-			    NNG_FLAG_NONBLOCK)) != 0)
-				log_msg(LOG_DEBUG, "S205", "reply not sent: %s",
-				    nng_strerror(rv));
-		} else {
-			log_msg(LOG_ERR, "S005", "out of memory; request "
-			    "dropped");
-		}
-		free(rep);
-		nng_free(req, len);
 	}
+	if (!failed && (rv = nng_listen(sock, url, NULL, 0)) != 0) {
+		log_msg(LOG_ERR, "S003", "cannot listen on '%s': %s", url,
+		    nng_strerror(rv));
+		failed = 1;
+	}
+	for (long i = 0; !failed && i < n; i++) {
+		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
+			failed = 1;
+			break;
+		}
+		started++;
+	}
+	if (!failed)
+		log_msg(LOG_INFO, "S101", "listening on %s (%ld workers)", url,
+		    n);
+	while (!failed && !stopping) {
+		struct timespec ts = {0, 100 * 1000000L};
+		int all_failed = 1;
+		nanosleep(&ts, NULL);
+		for (long i = 0; i < started; i++)
+			if (!w[i].failed)
+				all_failed = 0;
+		if (all_failed)
+			break;
+	}
+	stopping = 1;
 	log_msg(LOG_INFO, "S104", "stopping");
-	nng_close(sock);
-	ingest_free(g);
+	nng_close(sock); /* ends every worker's wait */
+	for (long i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		failed |= w[i].failed;
+	}
+	for (long i = n - 1; i >= 0; i--) {
+		ingest_free(w[i].g);
+		if (i > 0)
+			server_close(w[i].s);
+	}
+	free(w);
 	return failed;
 }
 
@@ -159,7 +258,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rc = serve(s, url ? url : config_str(s->cfg, "listen"));
+	rc = serve(dir, cfg, s, url ? url : config_str(s->cfg, "listen"));
 	server_close(s);
 	nng_fini(); /* stops NNG's threads, so nothing is left to leak-check */
 	return rc;

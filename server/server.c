@@ -32,6 +32,8 @@ const struct config_key server_config_keys[] = {
 	{"settings_version", CONFIG_INT, 1, 1000000000, "1",
 	    "raise it with every change above: terminals never go back to "
 	    "settings of a lower version", NULL},
+	{"workers", CONFIG_INT, 1, 64, "4",
+	    "polsd threads serving terminals at once", NULL},
 	{"challenge_ttl", CONFIG_INT, 5, 600, "60",
 	    "seconds a sync challenge stays valid", NULL},
 	{"log_level", CONFIG_ENUM, 0, 8, "info",
