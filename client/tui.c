@@ -290,9 +290,9 @@ wipe_screen(void)
 
 /* ---- settings -------------------------------------------------------- */
 
-/* kiosk.conf, tightened by the server's settings once a sync brought
- * them: the longer cooldown, the shorter idle timeout, the server's sync
- * interval. */
+/* The server's settings (from the bundle or a sync) and kiosk.conf
+ * together: the stricter of both, that is the longer cooldown, the shorter
+ * idle timeout and the longer sync interval. */
 static void
 settings_load(struct tui *t)
 {
@@ -308,7 +308,8 @@ settings_load(struct tui *t)
 		t->cooldown = s.cooldown;
 	if (s.idle_timeout < t->idle_timeout)
 		t->idle_timeout = s.idle_timeout;
-	t->sync_interval = s.sync_interval;
+	if (s.sync_interval > t->sync_interval)
+		t->sync_interval = s.sync_interval;
 }
 
 /* ---- background sync ------------------------------------------------- */
@@ -1511,8 +1512,7 @@ tui_run(struct kiosk *k, const struct tui_opts *o, char *err, size_t errlen)
 	t->flash = M_COUNT;
 	t->cursor = -1;
 	t->last_key = mono();
-	t->next_sync = mono() + jitter(t->sync_interval < 30 ?
-	    (double)t->sync_interval : 30.0);
+	t->next_sync = mono() + jitter((double)t->sync_interval);
 	/* The kiosk is left only through the admin screen. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);

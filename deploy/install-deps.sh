@@ -10,7 +10,7 @@
 # fails with one clear line saying what to install.
 set -eu
 
-PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq valgrind"
+PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq valgrind libncurses-dev tmux"
 
 missing() {
 	m=""
@@ -20,13 +20,15 @@ missing() {
 	command -v sqlite3 >/dev/null 2>&1 || m="$m sqlite3"
 	command -v jq >/dev/null 2>&1 || m="$m jq"
 	command -v valgrind >/dev/null 2>&1 || m="$m valgrind"
+	command -v tmux >/dev/null 2>&1 || m="$m tmux"
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists libsodium || m="$m libsodium-dev"
 		pkg-config --exists sqlite3 || m="$m libsqlite3-dev"
 		pkg-config --exists libcjson || m="$m libcjson-dev"
 		pkg-config --exists cmocka || m="$m libcmocka-dev"
+		pkg-config --exists ncursesw || m="$m libncurses-dev"
 	else
-		m="$m libsodium-dev libsqlite3-dev libcjson-dev libcmocka-dev"
+		m="$m libsodium-dev libsqlite3-dev libcjson-dev libcmocka-dev libncurses-dev"
 	fi
 	# Debian's libnng-dev has no .pc file: look for the header.
 	[ -f /usr/include/nng/nng.h ] || [ -f /usr/local/include/nng/nng.h ] ||
