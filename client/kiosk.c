@@ -40,6 +40,9 @@ const struct config_key kiosk_config_keys[] = {
 	{"sync_interval", CONFIG_INT, 10, 86400, "300",
 	    "seconds between background syncs of 'pols-kiosk run' (with "
 	    "jitter; backs off after failures)", NULL},
+	{"retention_days", CONFIG_INT, 1, 365, "30",
+	    "days acknowledged batches stay (sealed, unreadable here) so a "
+	    "server restored from a backup can get them again", NULL},
 	{"admin_pin_hash", CONFIG_STRING, 0, 127, "",
 	    "argon2id hash of the admin PIN ('pols-kiosk pin-hash'); empty: "
 	    "the admin screen is off", NULL},
@@ -58,8 +61,11 @@ static const char kiosk_schema[] =
     "CREATE TABLE forms(id TEXT NOT NULL, version INTEGER NOT NULL,"
     "  signed TEXT NOT NULL, PRIMARY KEY(id, version));"
     "CREATE TABLE acc(row TEXT PRIMARY KEY, box BLOB NOT NULL);"
+    /* seq: a sequence number per terminal, never reused; acked: the day
+     * (days since 1970) an ACK settled it; kept, sealed, for the
+     * retention window so a server restored from a backup gets it back */
     "CREATE TABLE batches(id TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
-    "  refused TEXT);"
+    "  refused TEXT, seq INTEGER NOT NULL, acked INTEGER);"
     WAVES_TABLE
     "INSERT INTO meta(key, value) VALUES('schema', '1');";
 
@@ -682,7 +688,8 @@ kiosk_pending(struct kiosk *k, long *cells, long *batches)
 	int rv = -1;
 
 	if (sqlite3_prepare_v2(k->db, "SELECT (SELECT COUNT(*) FROM acc), "
-	    "(SELECT COUNT(*) FROM batches)", -1, &st, NULL) != SQLITE_OK)
+	    "(SELECT COUNT(*) FROM batches WHERE acked IS NULL)", -1, &st,
+	    NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*cells = sqlite3_column_int64(st, 0);

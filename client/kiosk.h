@@ -101,7 +101,9 @@ int kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
  * Returns the number of batches cut, or -1. */
 int kiosk_cut(struct kiosk *k, char *err, size_t errlen);
 
-/* Pending work: accumulators and batches waiting. 0 or -1. */
+/* Pending work: accumulators and batches waiting to be acknowledged
+ * (acknowledged ones kept for the retention window are not counted).
+ * 0 or -1. */
 int kiosk_pending(struct kiosk *k, long *cells, long *batches);
 
 /* Send every batch and wait for signed acknowledgements; retry with

@@ -30,6 +30,22 @@
 
 #define SYNC_BODY_BUDGET (2u * 1024 * 1024)
 
+/* The next batch sequence number: never reused, also after the retention
+ * window removed acknowledged batches. */
+static long long
+next_seq(sqlite3 *db)
+{
+	void *v;
+	size_t len;
+	long long n = 1;
+
+	if (store_meta_get(db, "next_seq", &v, &len) == 0) {
+		n = strtoll(v, NULL, 10);
+		free(v);
+	}
+	return n < 1 ? 1 : n;
+}
+
 /* When the period of a campaign ends: the day after its last day. */
 static int
 wave_end(struct kiosk *k, const char *id, time_t *end)
@@ -90,6 +106,7 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL, *del = NULL;
 	struct kiosk_settings set;
+	long long seq;
 	time_t now;
 	int n = 0, rc;
 
@@ -98,10 +115,11 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 		return -1;
 	if (store_begin(k->db, err, errlen) != 0)
 		return -1;
+	seq = next_seq(k->db);
 	if (store_prepare(k->db, "SELECT row, box FROM acc", &sel, err,
 	    errlen) != 0 ||
-	    store_prepare(k->db, "INSERT INTO batches(id, sealed) "
-	    "VALUES(?, ?)", &ins, err, errlen) != 0 ||
+	    store_prepare(k->db, "INSERT INTO batches(id, sealed, seq) "
+	    "VALUES(?, ?, ?)", &ins, err, errlen) != 0 ||
 	    store_prepare(k->db, "DELETE FROM acc WHERE row = ?", &del, err,
 	    errlen) != 0)
 		goto fail;
@@ -146,6 +164,7 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 		sqlite3_bind_text(ins, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 2, sealed,
 		    (int)(len + PCRYPTO_SEAL_OVERHEAD), SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 3, seq++);
 		ok = sqlite3_step(ins) == SQLITE_DONE;
 		free(sealed);
 		/* Exactly the row that was cut goes. */
@@ -171,6 +190,15 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 	sqlite3_finalize(ins);
 	sqlite3_finalize(del);
 	sel = ins = del = NULL;
+	{
+		char v[32];
+		snprintf(v, sizeof v, "%lld", seq);
+		if (store_meta_set(k->db, "next_seq", v, strlen(v)) != 0) {
+			snprintf(err, errlen, "database: %s",
+			    sqlite3_errmsg(k->db));
+			goto fail;
+		}
+	}
 	if (store_commit(k->db, err, errlen) != 0)
 		return -1;
 	return n;
@@ -251,7 +279,7 @@ exchange(struct kiosk *k, struct conn *c, enum wire_type type,
 	if ((x = conn_open(k, c, err, errlen)) != XR_OK)
 		return x;
 	x = XR_TRANSIENT;
-	if ((text = cJSON_PrintUnformatted(reqbody)) == NULL ||
+	if ((text = wire_padded(reqbody)) == NULL ||
 	    wire_encode(type, k->kid, text, strlen(text), k->sign_sk, &msg,
 	    &len) != 0) {
 		free(text);
@@ -374,6 +402,45 @@ apply_state(struct kiosk *k, const cJSON *rep)
 		    "settings updated");
 }
 
+static long long
+today(struct kiosk *k)
+{
+	time_t now;
+	char e[ERRLEN];
+
+	if (update_now(k->db, &now, e, sizeof e) != 0)
+		now = time(NULL);
+	return (long long)(now / 86400);
+}
+
+/* The server says the highest batch sequence number it holds from us. If
+ * it has forgotten batches it once acknowledged (it was restored from an
+ * older backup), they go again; acknowledged batches past the retention
+ * window are dropped for good. */
+static void
+resend_lost(struct kiosk *k, const cJSON *last)
+{
+	sqlite3_stmt *st;
+
+	if (cJSON_IsNumber(last) && sqlite3_prepare_v2(k->db, "UPDATE batches "
+	    "SET acked = NULL WHERE acked IS NOT NULL AND seq > ?", -1, &st,
+	    NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)last->valuedouble);
+		if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(k->db))
+			log_msg(LOG_WARN, "K207", "the server lost %d "
+			    "acknowledged batch(es) (restored from a backup?); "
+			    "sending them again", sqlite3_changes(k->db));
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(k->db, "DELETE FROM batches WHERE acked IS NOT "
+	    "NULL AND acked < ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, today(k) -
+		    config_int(k->cfg, "retention_days"));
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+}
+
 /* HELLO -> CHALLENGE; fills ch. Carries the enrollment proof while the
  * token file exists and removes it once the server has answered. */
 static enum xrc
@@ -427,6 +494,7 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 	if (cJSON_IsNumber(t))
 		update_clock(k->db, t->valuedouble); /* periods follow it */
 	apply_state(k, rep);
+	resend_lost(k, cJSON_GetObjectItemCaseSensitive(rep, "last_seq"));
 	cJSON_Delete(rep);
 	if (util_exists(tp))
 		unlink(tp); /* our key is bound: the token is spent */
@@ -466,8 +534,9 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 	cJSON_AddStringToObject(req, "nonce", nonce);
 	wire_add_bytes(req, "challenge", ch, sizeof ch);
 	arr = cJSON_AddArrayToObject(req, "batches");
-	if (store_prepare(k->db, "SELECT id, sealed FROM batches WHERE "
-	    "refused IS NULL ORDER BY rowid LIMIT ?", &st, err, errlen) != 0) {
+	if (store_prepare(k->db, "SELECT id, sealed, seq FROM batches WHERE "
+	    "refused IS NULL AND acked IS NULL ORDER BY seq LIMIT ?", &st, err,
+	    errlen) != 0) {
 		cJSON_Delete(req);
 		return XR_FATAL;
 	}
@@ -485,6 +554,8 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 		cJSON_AddItemToArray(arr, o);
 		cJSON_AddStringToObject(o, "id",
 		    (const char *)sqlite3_column_text(st, 0));
+		cJSON_AddNumberToObject(o, "seq",
+		    (double)sqlite3_column_int64(st, 2));
 		wire_add_bytes(o, "sealed", sealed, len);
 		snprintf(sent[nsent].id, sizeof sent[nsent].id, "%s",
 		    sqlite3_column_text(st, 0));
@@ -515,9 +586,13 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 			continue;
 		if (strcmp(status, "applied") == 0 ||
 		    strcmp(status, "duplicate") == 0) {
-			if (store_prepare(k->db, "DELETE FROM batches WHERE "
-			    "id = ?", &st, err, errlen) == 0) {
+			/* Settled; the sealed bytes stay for the retention
+			 * window in case the server is restored. */
+			if (store_prepare(k->db, "UPDATE batches SET acked = ?2 "
+			    "WHERE id = ?1 AND acked IS NULL", &st, err,
+			    errlen) == 0) {
 				sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 2, today(k));
 				if (sqlite3_step(st) == SQLITE_DONE)
 					(*done)++;
 				sqlite3_finalize(st);
@@ -547,7 +622,7 @@ remaining(sqlite3 *db)
 	long n = -1;
 
 	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM batches WHERE "
-	    "refused IS NULL", -1, &st, NULL) != SQLITE_OK)
+	    "refused IS NULL AND acked IS NULL", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);

@@ -101,6 +101,39 @@ wire_body(const struct wire_msg *m)
 	return j;
 }
 
+char *
+wire_padded(cJSON *body)
+{
+	static const size_t classes[] = {1024, 4096, 16384, 65536, 262144,
+	    1048576, WIRE_MAX_MSG};
+	char *text = cJSON_PrintUnformatted(body), *pad;
+	size_t len, total, want = 0, extra = sizeof ",\"pad\":\"\"" - 1;
+
+	if (text == NULL)
+		return NULL;
+	len = strlen(text);
+	total = WIRE_HEADER + len + PCRYPTO_SIG_BYTES;
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+		if (classes[i] >= total + extra) {
+			want = classes[i];
+			break;
+		}
+	}
+	if (want == 0)
+		return text; /* beyond the largest class: as it is */
+	free(text);
+	if ((pad = malloc(want - total - extra + 1)) == NULL)
+		return NULL;
+	memset(pad, '.', want - total - extra);
+	pad[want - total - extra] = '\0';
+	if (cJSON_AddStringToObject(body, "pad", pad) == NULL) {
+		free(pad);
+		return NULL;
+	}
+	free(pad);
+	return cJSON_PrintUnformatted(body);
+}
+
 const char *
 wire_type_name(int type)
 {

@@ -90,6 +90,12 @@ cJSON *wire_body(const struct wire_msg *m);
 
 const char *wire_type_name(int type);
 
+/* Pad body (a JSON object without "pad") so its message lands on one of a
+ * few sizes (1, 4, 16, 64, 256 KiB, 1, 4 MiB): the size of a sync then
+ * says little about what it carries. Returns the body text to send
+ * (malloc'd, free) or NULL on OOM. */
+char *wire_padded(cJSON *body);
+
 /* Helpers for bodies: a string member with at most max bytes, or NULL. */
 const char *wire_str(const cJSON *obj, const char *name, size_t max);
 /* A base64 member decoding to exactly n bytes into out: 0 or -1. */

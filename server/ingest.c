@@ -177,7 +177,7 @@ reply(struct ingest *g, enum wire_type type, cJSON *body, uint8_t **out,
 	/* Every reply names the exact request it answers, so it cannot be
 	 * replayed to, or stand in for, any other request. */
 	cJSON_AddStringToObject(body, "request", g->request);
-	if ((text = cJSON_PrintUnformatted(body)) != NULL)
+	if ((text = wire_padded(body)) != NULL)
 		rv = wire_encode(type, g->s->kid, text, strlen(text),
 		    g->s->sign_sk, out, outlen);
 	free(text);
@@ -297,6 +297,9 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	}
 	cJSON_AddNumberToObject(b, "ttl",
 	    (double)config_int(g->s->cfg, "challenge_ttl"));
+	/* What the server holds from this terminal: after a restore from an
+	 * older backup the terminal resends what is missing. */
+	cJSON_AddNumberToObject(b, "last_seq", (double)t->last_seq);
 	return reply(g, WIRE_CHALLENGE, b, out, outlen);
 }
 
@@ -634,6 +637,22 @@ out:
 }
 
 static int
+seq_record(struct server *s, const char *name, long long seq)
+{
+	sqlite3_stmt *st;
+	int rv;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE terminals SET last_seq = "
+	    "MAX(last_seq, ?) WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rv = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rv;
+}
+
+static int
 handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
     const struct terminal_rec *t, uint8_t **out, size_t *outlen)
 {
@@ -642,6 +661,8 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	    "batches");
 	const cJSON *it;
 	const char *nonce = wire_str(body, "nonce", 64);
+	const cJSON *seq;
+	double max_seq = 0;
 	char err[ERRLEN];
 	cJSON *b, *results;
 
@@ -692,6 +713,10 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 		st = ingest_batch(g->s, t->name, t->teams, id, sealed, slen,
 		    reason, sizeof reason);
 		free(sealed);
+		seq = cJSON_GetObjectItemCaseSensitive(it, "seq");
+		if (st >= 0 && cJSON_IsNumber(seq) && seq->valuedouble > max_seq &&
+		    seq->valuedouble < 9e15)
+			max_seq = seq->valuedouble;
 		if ((r = cJSON_CreateObject()) == NULL ||
 		    !cJSON_AddItemToArray(results, r)) {
 			cJSON_Delete(r);
@@ -711,6 +736,9 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			    t->name, st == 0 ? "applied" : "duplicate");
 		}
 	}
+	if (max_seq > 0 && seq_record(g->s, t->name, (long long)max_seq) != 0)
+		log_msg(LOG_WARN, "S206", "cannot record the last batch of '%s'",
+		    t->name);
 	if (cJSON_GetArraySize(batches) > 0 &&
 	    store_commit(g->s->db, err, sizeof err) != 0) {
 		/* Nothing of this request is on disk: acknowledge nothing. */

@@ -57,8 +57,11 @@ static const char server_schema[] =
     "CREATE TABLE forms(id TEXT NOT NULL, version INTEGER NOT NULL,"
     "  body TEXT NOT NULL, sig BLOB NOT NULL, kid BLOB NOT NULL,"
     "  PRIMARY KEY(id, version));"
+    /* last_seq: the highest batch sequence number applied from the
+     * terminal, told to it so it can resend what a restored server lost */
     "CREATE TABLE terminals(name TEXT PRIMARY KEY, teams TEXT NOT NULL,"
-    "  token_hash BLOB, pk BLOB, revoked INTEGER NOT NULL DEFAULT 0);"
+    "  token_hash BLOB, pk BLOB, revoked INTEGER NOT NULL DEFAULT 0,"
+    "  last_seq INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE applied(batch_id TEXT PRIMARY KEY, hash BLOB NOT NULL);"
     /* A cell per unit: teams (without Cronbach blocks) and the district
      * above each team (with them; docs/scoring.md). */

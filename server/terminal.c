@@ -38,7 +38,7 @@ terminal_get(struct server *s, const char *name, struct terminal_rec *t)
 	if (!terminal_name_ok(name))
 		return 1;
 	if (sqlite3_prepare_v2(s->db,
-	    "SELECT teams, pk, token_hash, revoked FROM terminals "
+	    "SELECT teams, pk, token_hash, revoked, last_seq FROM terminals "
 	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -60,6 +60,7 @@ terminal_get(struct server *s, const char *name, struct terminal_rec *t)
 			t->has_token = 1;
 		}
 		t->revoked = sqlite3_column_int(st, 3);
+		t->last_seq = sqlite3_column_int64(st, 4);
 		rv = 0;
 	}
 	sqlite3_finalize(st);

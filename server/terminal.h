@@ -27,6 +27,7 @@ struct terminal_rec {
 	int has_token;
 	uint8_t token_hash[PCRYPTO_HASH_BYTES];
 	int revoked;
+	long long last_seq; /* highest batch sequence number applied */
 };
 
 /* 1 when name is a valid terminal name ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}). */

@@ -196,6 +196,34 @@ test_bytes_helpers(void **state)
 	cJSON_Delete(j);
 }
 
+static void
+test_padding(void **state)
+{
+	static const size_t sizes[] = {1, 500, 1000, 3000, 70000};
+	(void)state;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		cJSON *b = cJSON_CreateObject();
+		char *fill = calloc(1, sizes[i] + 1), *text;
+		size_t total;
+
+		memset(fill, 'x', sizes[i]);
+		cJSON_AddStringToObject(b, "data", fill);
+		text = wire_padded(b);
+		assert_non_null(text);
+		total = WIRE_HEADER + strlen(text) + PCRYPTO_SIG_BYTES;
+		/* lands exactly on a size class, and is still the body */
+		assert_true(total == 1024 || total == 4096 || total == 16384 ||
+		    total == 65536 || total == 262144);
+		assert_true(total >= sizes[i]);
+		cJSON *back = cJSON_Parse(text);
+		assert_string_equal(wire_str(back, "data", sizes[i]), fill);
+		cJSON_Delete(back);
+		cJSON_Delete(b);
+		free(fill);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -207,6 +235,7 @@ main(void)
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_body_not_object),
 		cmocka_unit_test(test_bytes_helpers),
+		cmocka_unit_test(test_padding),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
