@@ -52,6 +52,8 @@ LIBPOLS    := $(O)/libpols.a
 PROGS      := $(B)/pols-kiosk $(B)/polsd $(B)/polsctl
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 TOOL_BIN   := $(TOOL_SRC:tests/tools/%.c=$(O)/tests/%)
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 .SECONDARY:
 .PHONY: all test demo asan asan-test install uninstall clean deps tests-build
@@ -100,6 +102,20 @@ $(O)/tests/%: $(O)/tests/tools/%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
 
 tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 
+$(O)/bench/%: $(O)/bench/%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Benchmarks print a table and one JSON line per figure (docs/performance.md).
+.PHONY: bench bench-sync
+bench: bench-sync
+
+bench-sync: deps
+	@$(MAKE) --no-print-directory tests-build $(BENCH_BIN)
+	@POLS_BIN=$(abspath $(B)) POLS_TESTBIN=$(abspath $(O)/tests) \
+	 POLS_BENCHBIN=$(abspath $(O)/bench) bench/bench-sync.sh
+
 # deps: install missing Debian packages (deploy/install-deps.sh decides).
 deps:
 	@deploy/install-deps.sh --if-missing
@@ -132,3 +148,38 @@ clean:
 	rm -rf build bin
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# --- Fuzzing and nanomsg interop (tests/fuzz/README.md, tests/e2e/interop.sh) ---
+# make fuzz: libFuzzer targets built with clang (optional packages, installed
+# by make fuzz only) into build/fuzz/, each run FUZZ_SECONDS on its corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := wire
+ifeq ($(FUZZ),1)
+SANFLAGS += -fsanitize=fuzzer-no-link
+WARN     += -Wno-unknown-warning-option
+endif
+.PHONY: fuzz fuzz-build
+fuzz:
+	@POLS_FUZZ_DEPS=1 deploy/install-deps.sh --if-missing
+	@$(MAKE) --no-print-directory O=build/fuzz B=build/fuzz/bin CC=$(FUZZ_CC) SANITIZE=1 FUZZ=1 fuzz-build
+	@tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(O)/fuzz_%)
+
+$(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+$(O)/tests/fuzz_mkseeds: $(O)/tests/fuzz/mkseeds.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# nn_sync: a terminal on legacy libnanomsg, built when it is installed.
+# -lnanomsg before NNG, whose compatibility layer also defines nn_*.
+NN_LIBS := $(shell $(PKG_CONFIG) --libs nanomsg 2>/dev/null)
+ifneq ($(NN_LIBS),)
+tests-build: $(O)/tests/nn_sync
+endif
+$(O)/tests/nn_sync: $(O)/tests/interop/nn_sync.o $(O)/libkiosk.a $(LIBPOLS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NN_LIBS) $(LIBS)

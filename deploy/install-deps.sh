@@ -11,6 +11,10 @@
 set -eu
 
 PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq valgrind libncurses-dev tmux"
+# Legacy nanomsg for tests/e2e/interop.sh. clang and its fuzzer runtime
+# only for make fuzz, which sets POLS_FUZZ_DEPS=1 (make test needs no clang).
+PKGS="$PKGS libnanomsg-dev"
+[ -z "${POLS_FUZZ_DEPS:-}" ] || PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing() {
 	m=""
@@ -33,6 +37,15 @@ missing() {
 	# Debian's libnng-dev has no .pc file: look for the header.
 	[ -f /usr/include/nng/nng.h ] || [ -f /usr/local/include/nng/nng.h ] ||
 		m="$m libnng-dev"
+	pkg-config --exists nanomsg 2>/dev/null || m="$m libnanomsg-dev"
+	if [ -n "${POLS_FUZZ_DEPS:-}" ]; then
+		command -v clang >/dev/null 2>&1 || m="$m clang"
+		t=$(mktemp)
+		echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n; }' |
+			clang -fsanitize=fuzzer,address,undefined -x c - -o "$t" >/dev/null 2>&1 ||
+			m="$m libclang-rt-14-dev"
+		rm -f "$t"
+	fi
 	echo "$m" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//'
 }
 

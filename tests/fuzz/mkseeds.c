@@ -11,7 +11,10 @@
  *   sync.bin          SYNC of fuzz-t1 with one honest Team Thermometer batch
  *                     for bt-hengelo (n = 5); its challenge is the slot that
  *                     pass 2 fills, so that pass gets it applied
- *   sync-month.bin    the same with a Sentimeter batch (a month period)
+ *   sync-plain.bin    SYNC with a Sentimeter batch (a month period) as
+ *                     "plain" under the batch id slot, for pass 2 to seal
+ *   sync-campaign.bin the same with a Medewerkersmonitor batch for the
+ *                     fuzz campaign (a campaign period)
  *   ack.bin           the server's signed ACK to sync.bin (not a request:
  *                     "malformed" for the server)
  *
@@ -23,7 +26,6 @@
 #include "agg.h"
 
 #define SEED_BATCH "5eed0000000000000000000000000001"
-#define SEED_BATCH2 "5eed0000000000000000000000000002"
 
 static void
 put(const char *dir, const char *name, const uint8_t *msg, size_t len)
@@ -45,18 +47,16 @@ nonce(const char *label)
 	return util_b64(raw, sizeof raw);
 }
 
-/* A sealed honest batch of form for team: n = 5, every item answered with
- * the option "key" (or the first option when key is NULL). */
-static char *
-sealed_batch(const char *form, const char *team, const char *period,
+/* The plaintext of an honest batch of form for team: n = 5, every item
+ * answered with the option "key" (or its first option when key is NULL). */
+static cJSON *
+plain_batch(const char *form, const char *team, const char *period,
     const char *id, const char *key)
 {
-	char err[ERRLEN], *aggtext, *plain, *b64;
+	char err[ERRLEN], *aggtext;
 	const struct form *f = server_form(fz.s, form, 0, err, sizeof err);
 	struct agg *a;
 	cJSON *batch, *aj, *o;
-	uint8_t *sealed;
-	size_t plen;
 
 	if (f == NULL)
 		fuzz_die("form", err);
@@ -81,27 +81,22 @@ sealed_batch(const char *form, const char *team, const char *period,
 	cJSON_AddNumberToObject(batch, "v", 1);
 	cJSON_AddStringToObject(batch, "batch", id);
 	cJSON_AddStringToObject(batch, "terminal", FUZZ_TERMINAL);
-	plain = cJSON_PrintUnformatted(batch);
-	plen = strlen(plain);
-	sealed = malloc(plen + PCRYPTO_SEAL_OVERHEAD);
-	pcrypto_seal(sealed, (uint8_t *)plain, plen, fz.s->box_pk);
-	b64 = util_b64(sealed, plen + PCRYPTO_SEAL_OVERHEAD);
-	free(sealed);
-	free(plain);
 	free(aggtext);
-	cJSON_Delete(batch);
 	agg_free(a);
-	return b64;
+	return batch;
 }
 
+/* A SYNC seed of fuzz-t1 with one batch: sealed (its base64 in "sealed")
+ * or, with sealed NULL, as "plain" for pass 2 to seal. Pass 2 must get it
+ * applied. */
 static void
-sync_seed(const char *dir, const char *name, const char *sealed,
-    const char *id, int want_ack)
+sync_seed(const char *dir, const char *name, const char *id,
+    cJSON *plain, const char *ack)
 {
 	cJSON *b = cJSON_CreateObject(), *arr, *o;
-	char *text, *n = nonce(name);
-	uint8_t *msg, *again, *rep;
-	size_t len, alen, rlen;
+	char *text, *n = nonce(name), *pt = cJSON_PrintUnformatted(plain);
+	uint8_t *msg, *again, *rep, *sealed;
+	size_t len, alen, rlen, plen = strlen(pt);
 	long before = fz.st.applied;
 
 	cJSON_AddStringToObject(b, "terminal", FUZZ_TERMINAL);
@@ -111,7 +106,15 @@ sync_seed(const char *dir, const char *name, const char *sealed,
 	o = cJSON_CreateObject();
 	cJSON_AddItemToArray(arr, o);
 	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "sealed", sealed);
+	if (strcmp(id, FUZZ_BATCH_SLOT) == 0) {
+		cJSON_AddItemToObject(o, "plain", plain);
+		plain = NULL;
+	} else {
+		sealed = malloc(plen + PCRYPTO_SEAL_OVERHEAD);
+		pcrypto_seal(sealed, (uint8_t *)pt, plen, fz.s->box_pk);
+		wire_add_bytes(o, "sealed", sealed, plen + PCRYPTO_SEAL_OVERHEAD);
+		free(sealed);
+	}
 	text = cJSON_PrintUnformatted(b);
 	if (fuzz_wire_request(WIRE_SYNC, text, &msg, &len) != 0)
 		fuzz_die("encode", name);
@@ -122,20 +125,22 @@ sync_seed(const char *dir, const char *name, const char *sealed,
 	fuzz_wire_handle(again, alen, &rep, &rlen);
 	if (fz.st.applied != before + 1)
 		fuzz_die("the seed batch was not applied", name);
-	if (want_ack)
-		put(dir, "ack.bin", rep, rlen);
+	if (ack != NULL)
+		put(dir, ack, rep, rlen);
 	free(rep);
 	free(again);
 	free(msg);
 	free(text);
+	free(pt);
 	free(n);
+	cJSON_Delete(plain);
 	cJSON_Delete(b);
 }
 
 int
 main(int argc, char **argv)
 {
-	char *text, *n, *sealed, *pk, *tok;
+	char *text, *n, *pk, *tok;
 	uint8_t *msg, both[64], box[64 + PCRYPTO_SEAL_OVERHEAD];
 	size_t len;
 
@@ -175,13 +180,14 @@ main(int argc, char **argv)
 	free(pk);
 	free(tok);
 
-	sealed = sealed_batch("team-thermometer", "bt-hengelo", "2027-F05",
-	    SEED_BATCH, "7");
-	sync_seed(argv[1], "sync.bin", sealed, SEED_BATCH, 1);
-	free(sealed);
-	sealed = sealed_batch("sentimeter", "bt-enschede", "2027-03",
-	    SEED_BATCH2, NULL);
-	sync_seed(argv[1], "sync-month.bin", sealed, SEED_BATCH2, 0);
-	free(sealed);
+	sync_seed(argv[1], "sync.bin", SEED_BATCH, plain_batch(
+	    "team-thermometer", "bt-hengelo", "2027-F05", SEED_BATCH, "7"),
+	    "ack.bin");
+	sync_seed(argv[1], "sync-plain.bin", FUZZ_BATCH_SLOT, plain_batch(
+	    "sentimeter", "bt-enschede", "2027-03", FUZZ_BATCH_SLOT, NULL),
+	    NULL);
+	sync_seed(argv[1], "sync-campaign.bin", FUZZ_BATCH_SLOT, plain_batch(
+	    "medewerkersmonitor", "bt-hengelo", FUZZ_WAVE, FUZZ_BATCH_SLOT,
+	    NULL), NULL);
 	return 0;
 }

@@ -5,16 +5,16 @@
  *
  * Included (#include "wire_entry.c") by exactly one file per program:
  *   tests/fuzz/fuzz_wire.c          the libFuzzer target (make fuzz)
- *   tests/unit/test_fuzz_regress.c  replays every file of tests/fuzz/regress/ and the
- *                                   seed corpus in make test, no clang
+ *   tests/unit/test_fuzz_regress.c  replays tests/fuzz/regress/ and the
+ *                                   seed corpus in make test (no clang)
  *   tests/fuzz/mkseeds.c            writes the seed corpus
  *
  * The installation is made once per process, at the first call, in a
  * fresh folder under $TMPDIR (default /tmp) that is removed at exit:
  * server_create, then fixed key pairs (below) in place of the random
  * ones, org_parse_csv/org_apply (the demo org), server_form_publish of
- * every form in forms/, a campaign (wave) of the campaign form, and three
- * terminals made with terminal_add:
+ * the three forms in forms/, a campaign FUZZ_WAVE of the campaign form
+ * over district twente, and three terminals made with terminal_add:
  *   fuzz-t1    bt-hengelo,bt-enschede  key bound (the fixed terminal key)
  *   fuzz-gone  bt-almelo               key bound (same key), revoked
  *   fuzz-new   bt-almelo               no key yet: its HELLO must enroll
@@ -29,12 +29,22 @@
  *  1. as received: exactly what a peer on the network could send (framing,
  *     version, type, kid and signature checks, and every refusal before
  *     and after them);
- *  2. when it frames as a request (HELLO or SYNC): re-signed with the
- *     terminal key, so that mutated bodies get past the signature check
- *     into JSON parsing, enrollment, challenges and batch handling. Before
- *     signing, every copy of FUZZ_CHALLENGE_SLOT (base64 of 32 zero bytes)
- *     in the body is replaced by a fresh challenge, got with a real HELLO
- *     for the terminal the body names, so a SYNC reaches its batches.
+ *  2. when it frames as a request (HELLO or SYNC): its body re-signed with
+ *     the terminal key, so that mutated bodies get past the signature
+ *     check into JSON parsing, enrollment, challenges and batch handling.
+ *     Before signing, in the body:
+ *       - every FUZZ_CHALLENGE_SLOT (base64 of 32 zero bytes) becomes a
+ *         live challenge, got with a real HELLO for the terminal the body
+ *         names, so a SYNC reaches its batches;
+ *       - every FUZZ_BATCH_SLOT (32 zeros) becomes a batch id the server
+ *         has not seen (one per input, the same in "id" and in the
+ *         plaintext's "batch"), so a batch is opened and checked instead
+ *         of being answered from the applied table;
+ *       - a batch element with a "plain" member (a string, or any JSON
+ *         value as its text) gets it sealed to the server's box key as
+ *         its "sealed": the fuzzer mutates the plaintext of a batch (team,
+ *         form, period, counts) and not only the sealed bytes it can
+ *         never open.
  *
  * Every reply is checked against the protocol: ingest_handle returns 0; the
  * reply decodes, is a CHALLENGE, ACK or ERROR with the server's kid and
@@ -65,8 +75,11 @@
 #define FUZZ_TERMINAL "fuzz-t1"
 #define FUZZ_REVOKED "fuzz-gone"
 #define FUZZ_UNBOUND "fuzz-new"
+#define FUZZ_WAVE "w20200101-fuzz"
 /* base64 of 32 zero bytes: replaced by a live challenge in pass 2 */
 #define FUZZ_CHALLENGE_SLOT "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+/* 32 zeros: replaced by a batch id new to the server in pass 2 */
+#define FUZZ_BATCH_SLOT "00000000000000000000000000000000"
 
 /* Counters, for the regression test and the seed generator. */
 struct fuzz_wire_stats {
@@ -90,6 +103,7 @@ static struct {
 	struct ingest *g;
 	uint8_t term_pk[PCRYPTO_SIGN_PK], term_sk[PCRYPTO_SIGN_SK];
 	uint8_t term_kid[PCRYPTO_KID_BYTES];
+	char state[65]; /* hash of fuzz-t1's state, from a CHALLENGE */
 	struct fuzz_wire_stats st;
 } fz;
 
@@ -228,8 +242,13 @@ fuzz_wire_setup(void)
 			fuzz_die("form publish (run from the repository root "
 			    "or set POLS_SRCDIR)", err);
 	}
+	/* A campaign of the campaign form, under a fixed id (the real one
+	 * ends in random hex) so seeds can name it. */
 	if (wave_open(fz.s, "medewerkersmonitor", "twente", "2020-01-01",
-	    "2099-12-31", NULL, wid, err, sizeof err) != 0)
+	    "2099-12-31", NULL, wid, err, sizeof err) != 0 ||
+	    util_path(p, sizeof p, "UPDATE waves SET id = '%s' WHERE id = "
+	    "'%s'", FUZZ_WAVE, wid) != 0 ||
+	    sqlite3_exec(fz.s->db, p, NULL, NULL, NULL) != SQLITE_OK)
 		fuzz_die("wave_open", err);
 	fuzz_seed("pols fuzz: terminal signing key", seed);
 	crypto_sign_seed_keypair(fz.term_pk, fz.term_sk, seed);
@@ -403,14 +422,21 @@ fuzz_live_challenge(const char *name, char out[45])
 	const char *ch;
 	int rv = -1;
 
+	/* With the state hash the server last sent, it sends no state: a
+	 * small CHALLENGE, quicker to sign and check. */
 	if (h == NULL || cJSON_AddStringToObject(h, "terminal", name) == NULL ||
 	    cJSON_AddStringToObject(h, "nonce", "ZnV6eg==") == NULL ||
+	    (fz.state[0] && cJSON_AddStringToObject(h, "state",
+	    fz.state) == NULL) ||
 	    (text = cJSON_PrintUnformatted(h)) == NULL ||
 	    fuzz_wire_request(WIRE_HELLO, text, &msg, &len) != 0)
 		fuzz_die("out of memory", NULL);
 	fuzz_wire_handle(msg, len, &rep, &rlen);
 	if (wire_decode(rep, rlen, &m, err, sizeof err) == 0 &&
 	    m.type == WIRE_CHALLENGE && (b = wire_body(&m)) != NULL) {
+		const char *sh = wire_str(b, "state_hash", 64);
+		if (sh != NULL && fuzz_hex64(sh))
+			memcpy(fz.state, sh, sizeof fz.state);
 		if ((ch = wire_str(b, "challenge", 44)) != NULL &&
 		    strlen(ch) == 44) {
 			memcpy(out, ch, 45);
@@ -425,44 +451,108 @@ fuzz_live_challenge(const char *name, char out[45])
 	return rv;
 }
 
-/* Pass 2: the input re-signed as a request of the terminal key, with the
- * challenge slot filled. 0 and *out (free), or -1 when it is not framed as
- * a request. */
+/* Seal every batch element's "plain" member (a string as it is, anything
+ * else as its JSON text) to the server's box key as its "sealed". */
+static char *
+fuzz_seal_plain(const char *body, size_t len)
+{
+	cJSON *b = cJSON_ParseWithLength(body, len), *it;
+	char *text;
+
+	if (b == NULL)
+		return NULL;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(b, "batches")) {
+		cJSON *plain = cJSON_GetObjectItemCaseSensitive(it, "plain");
+		char *pt, *b64;
+		uint8_t *sealed;
+		size_t plen;
+
+		if (plain == NULL || !cJSON_IsObject(it))
+			continue;
+		pt = cJSON_IsString(plain) ? strdup(plain->valuestring) :
+		    cJSON_PrintUnformatted(plain);
+		if (pt == NULL)
+			fuzz_die("out of memory", NULL);
+		plen = strlen(pt);
+		if ((sealed = malloc(plen + PCRYPTO_SEAL_OVERHEAD)) == NULL)
+			fuzz_die("out of memory", NULL);
+		pcrypto_seal(sealed, (const uint8_t *)pt, plen, fz.s->box_pk);
+		if ((b64 = util_b64(sealed, plen + PCRYPTO_SEAL_OVERHEAD)) ==
+		    NULL)
+			fuzz_die("out of memory", NULL);
+		cJSON_DeleteItemFromObjectCaseSensitive(it, "plain");
+		cJSON_DeleteItemFromObjectCaseSensitive(it, "sealed");
+		cJSON_AddStringToObject(it, "sealed", b64);
+		free(b64);
+		free(sealed);
+		free(pt);
+	}
+	text = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	return text;
+}
+
+static void
+fuzz_replace_all(uint8_t *buf, size_t len, const char *slot, const char *by)
+{
+	size_t n = strlen(slot);
+	uint8_t *p;
+
+	while ((p = memmem(buf, len, slot, n)) != NULL)
+		memcpy(p, by, n);
+}
+
+/* Pass 2: the input's body as a request of the terminal key. Before it is
+ * signed: the challenge slot gets a live challenge, the batch id slot a
+ * batch id not used before in this process (the same one everywhere in
+ * this input), and batch elements with "plain" are sealed. 0 and *out
+ * (free), or -1 when the input is not framed as a request. */
 int
 fuzz_wire_resign(const uint8_t *data, size_t size, uint8_t **out,
     size_t *outlen)
 {
+	static unsigned long batches;
 	struct wire_msg m;
-	char err[ERRLEN], ch[45];
-	const char *slot = FUZZ_CHALLENGE_SLOT;
-	const size_t slen = sizeof FUZZ_CHALLENGE_SLOT - 1;
-	uint8_t *c, *p;
+	char err[ERRLEN], ch[45], id[2 * WIRE_BATCH_ID_BYTES + 1];
+	uint8_t *c, raw[PCRYPTO_HASH_BYTES];
+	char *text = NULL;
 	size_t blen;
+	int rv;
 
 	if (wire_decode(data, size, &m, err, sizeof err) != 0 ||
 	    (m.type != WIRE_HELLO && m.type != WIRE_SYNC))
 		return -1;
-	if ((c = malloc(size)) == NULL)
-		fuzz_die("out of memory", NULL);
-	memcpy(c, data, size);
 	blen = m.body_len;
-	if (memmem(c + WIRE_HEADER, blen, slot, slen) != NULL) {
+	if ((c = malloc(blen + 1)) == NULL)
+		fuzz_die("out of memory", NULL);
+	memcpy(c, m.body, blen);
+	c[blen] = 0;
+	if (memmem(c, blen, FUZZ_CHALLENGE_SLOT,
+	    sizeof FUZZ_CHALLENGE_SLOT - 1) != NULL) {
 		cJSON *b = wire_body(&m);
 		const char *name = b ? wire_str(b, "terminal", WIRE_NAME_MAX) :
 		    NULL;
-		if (fuzz_live_challenge(name ? name : FUZZ_TERMINAL, ch) == 0) {
-			while ((p = memmem(c + WIRE_HEADER, blen, slot,
-			    slen)) != NULL)
-				memcpy(p, ch, slen);
-		}
+		if (fuzz_live_challenge(name ? name : FUZZ_TERMINAL, ch) == 0)
+			fuzz_replace_all(c, blen, FUZZ_CHALLENGE_SLOT, ch);
 		cJSON_Delete(b);
 	}
-	memcpy(c + 8, fz.term_kid, PCRYPTO_KID_BYTES);
-	pcrypto_sign(c + WIRE_HEADER + blen, PCRYPTO_LABEL_REQUEST, c,
-	    WIRE_HEADER + blen, NULL, 0, fz.term_sk);
-	*out = c;
-	*outlen = size;
-	return 0;
+	if (memmem(c, blen, FUZZ_BATCH_SLOT, sizeof FUZZ_BATCH_SLOT - 1) !=
+	    NULL) {
+		char label[64];
+		snprintf(label, sizeof label, "pols fuzz: batch %lu",
+		    batches++);
+		fuzz_seed(label, raw);
+		util_hex(id, raw, WIRE_BATCH_ID_BYTES);
+		fuzz_replace_all(c, blen, FUZZ_BATCH_SLOT, id);
+	}
+	if (memmem(c, blen, "\"plain\"", 7) != NULL)
+		text = fuzz_seal_plain((const char *)c, blen);
+	rv = text ? wire_encode(m.type, fz.term_kid, text, strlen(text),
+	    fz.term_sk, out, outlen) : wire_encode(m.type, fz.term_kid,
+	    (const char *)c, blen, fz.term_sk, out, outlen);
+	free(text);
+	free(c);
+	return rv == 0 ? 0 : -1;
 }
 
 int
