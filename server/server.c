@@ -190,6 +190,7 @@ server_close(struct server *s)
 		return;
 	for (size_t i = 0; i < SERVER_FORM_CACHE; i++)
 		form_free(s->cache[i].form);
+	free(s->forms_json);
 	store_close(s->db);
 	config_free(s->cfg);
 	pcrypto_free_secret(s->sign_sk);

@@ -36,6 +36,10 @@ struct server {
 		struct form *form;
 	} cache[SERVER_FORM_CACHE];
 	size_t cache_next;
+	/* The signed forms every terminal state lists, as JSON text, and
+	 * what the forms table looked like when it was made. */
+	char *forms_json;
+	char forms_stamp[64];
 };
 
 extern const struct config_key server_config_keys[];

@@ -137,8 +137,27 @@ static int
 bundle_forms(struct server *s, cJSON *arr, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
+	char stamp[64] = "";
 	int rv = 0;
 
+	/* Forms are immutable once published: the list changes only when a
+	 * row is added, so count and last rowid tell whether the cached
+	 * text still holds. Every HELLO needs it. */
+	if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) || '.' || "
+	    "COALESCE(MAX(rowid), 0) FROM forms", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		snprintf(stamp, sizeof stamp, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (stamp[0] && s->forms_json != NULL &&
+	    strcmp(stamp, s->forms_stamp) == 0) {
+		cJSON *cached = cJSON_Parse(s->forms_json), *j;
+		if (cached != NULL) {
+			while ((j = cJSON_DetachItemFromArray(cached, 0)) != NULL)
+				cJSON_AddItemToArray(arr, j);
+			cJSON_Delete(cached);
+			return 0;
+		}
+	}
 	if (store_prepare(s->db,
 	    "SELECT id, MAX(version) FROM forms GROUP BY id ORDER BY id", &st,
 	    err, errlen) != 0)
@@ -157,6 +176,11 @@ bundle_forms(struct server *s, cJSON *arr, char *err, size_t errlen)
 		}
 	}
 	sqlite3_finalize(st);
+	if (rv == 0 && stamp[0]) {
+		free(s->forms_json);
+		s->forms_json = cJSON_PrintUnformatted(arr);
+		snprintf(s->forms_stamp, sizeof s->forms_stamp, "%s", stamp);
+	}
 	return rv;
 }
 

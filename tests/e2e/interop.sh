@@ -52,7 +52,11 @@ eq "the terminal's key is bound" "$(sqlite3 "$db" "SELECT length(pk) FROM termin
 grep -q "S102.*terminal 'legacy' enrolled" "$T/polsd.log" || fail "polsd did not log the enrollment"
 [ ! -e "$T/legacy/keys/enroll.token" ] || fail "the spent enrollment token was kept"
 pending=$("$B/pols-kiosk" --data "$T/legacy" status | sed -n 's/.*batches to send: //p')
-eq "the acknowledged batch left the terminal" "$pending" 0
+eq "the acknowledged batch is settled on the terminal" "$pending" 0
+seq=$(sqlite3 "$T/legacy/db/kiosk.db" "SELECT MAX(seq) FROM batches WHERE acked IS NOT NULL")
+[ "${seq:-0}" -ge 1 ] || fail "no acknowledged batch with a sequence number on the terminal"
+eq "the server recorded the batch's sequence number" \
+	"$(sqlite3 "$db" "SELECT last_seq FROM terminals WHERE name = 'legacy'")" "$seq"
 
 # The same terminal with the real client (NNG) and the key bound over nanomsg.
 for _ in 1 2 3 4 5; do answer legacy bt-hengelo 6 6 6 6 6 >/dev/null; done

@@ -24,6 +24,7 @@ printf 'kiosk_cooldown = 3\nkiosk_idle_timeout = 15\n' >"$S/polsd.conf"
 "$B/polsctl" --data "$S" form publish forms/sentimeter.json >/dev/null
 URL="ipc://$T/s.sock"
 enroll k bt-hengelo,bt-enschede "$URL"
+start_polsd "$URL" # reached only through the admin screen's "sync now"
 PIN_HASH=$(printf '2468\n' | "$B/pols-kiosk" pin-hash)
 cat >"$K/kiosk.conf" <<EOF
 idle_timeout = 8
@@ -221,11 +222,18 @@ grep -qF "team-thermometer: 5" <<<"$out" || { echo "$out" >&2; fail "admin: resp
 grep -qF "sentimeter: 5" <<<"$out" || fail "admin: Sentimeter count"
 grep -qF "nog nooit" <<<"$out" || fail "admin: never synced"
 echo "  ok: the admin screen needs the PIN and shows counts"
-start_polsd "$URL"
 keys s
 wait_for "gelukt" 150
 wait_for "Te verzenden batches / Batches to send: 0" 50
 echo "  ok: 'sync now' from the admin screen, in the background"
+keys q
+# tmux may see the pane's end before it has the exit status.
+for i in $(seq 50); do
+	st=$(tm display -p -t kiosk '#{pane_dead_status}')
+	[ -n "$st" ] && break
+	sleep 0.1
+done
+eq "q on the admin screen quits the kiosk, exit status" "$st" 0
 rep=$(report_json bt-hengelo)
 eq "Team Thermometer respondents on the server" "$(jq .n <<<"$rep")" 5
 for iv in veiligheid:7 sfeer:8 werkdruk:6 samenwerking:10 jezelf-zijn:9; do
@@ -245,14 +253,6 @@ done
 json=$("$B/pols-kiosk" --data "$K" status --json)
 eq "status --json: last sync ok" "$(jq .last_sync.ok <<<"$json")" true
 eq "status --json: nothing pending" "$(jq '.cells + .batches' <<<"$json")" 0
-keys q
-# tmux may see the pane's end before it has the exit status.
-for i in $(seq 50); do
-	st=$(tm display -p -t kiosk '#{pane_dead_status}')
-	[ -n "$st" ] && break
-	sleep 0.1
-done
-eq "q on the admin screen quits the kiosk, exit status" "$st" 0
 
 # Unlock mode.
 answer k bt-hengelo 3 3 3 3 3 || fail "answer before lock"

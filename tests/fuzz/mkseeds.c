@@ -1,10 +1,12 @@
 /*
- * mkseeds.c - write the seed corpus of fuzz_wire (tests/fuzz/corpus/wire):
- * real messages signed with the fuzz installation's fixed keys (see
- * wire_entry.c), so they stay valid in every run.
+ * mkseeds.c - write the seed corpora of the fuzz targets: real messages
+ * signed with the fuzz installation's fixed keys (see wire_entry.c), so
+ * they stay valid in every run. Each seed is also run once here and must
+ * do what is said below.
  *
- *   make build/tests/fuzz_mkseeds && build/tests/fuzz_mkseeds tests/fuzz/corpus/wire
+ *   make build/tests/fuzz_mkseeds && build/tests/fuzz_mkseeds tests/fuzz/corpus
  *
+ * corpus/wire (fuzz_wire: requests to the server):
  *   hello.bin         HELLO of fuzz-t1 (key bound): answered by a CHALLENGE
  *   hello-enroll.bin  first HELLO of fuzz-new with an enroll member whose
  *                     sealed token is not the bundle's: enroll_failed
@@ -13,15 +15,25 @@
  *                     pass 2 fills, so that pass gets it applied
  *   sync-plain.bin    SYNC with a Sentimeter batch (a month period) as
  *                     "plain" under the batch id slot, for pass 2 to seal
- *   sync-campaign.bin the same with a Medewerkersmonitor batch for the
+ *   sync-campaign.bin the same with a batch of the campaign form for the
  *                     fuzz campaign (a campaign period)
  *   ack.bin           the server's signed ACK to sync.bin (not a request:
  *                     "malformed" for the server)
+ * corpus/reply (fuzz_reply: replies to the terminal, as records):
+ *   round.bin         CHALLENGE, ACK applied: the batch is settled
+ *   state.bin         CHALLENGE with state (teams, a signed form,
+ *                     campaigns, settings), ACK duplicate: settled
+ *   refused.bin       CHALLENGE, ACK refused: kept, marked refused
+ *   revoked.bin       ERROR revoked naming the terminal: revoked
+ *   retry.bin         a timeout, ERROR stale_challenge, the old ACK of
+ *                     sync.bin (answers another request), then CHALLENGE
+ *                     and ACK applied: settled
  *
  * The sealed boxes use fresh ephemeral keys, so every run writes other
  * bytes; the committed seeds need not be regenerated.
  */
 #include "wire_entry.c"
+#include "reply_entry.c"
 
 #include "agg.h"
 
@@ -137,18 +149,180 @@ sync_seed(const char *dir, const char *name, const char *id,
 	cJSON_Delete(b);
 }
 
+/* --- reply seeds (fuzz_reply) ----------------------------------------- */
+
+struct recs {
+	uint8_t buf[32768];
+	size_t len;
+};
+
+static void
+rec(struct recs *r, int flags, int type, const char *body)
+{
+	size_t n = body ? strlen(body) : 0;
+
+	if (r->len + 4 + n > sizeof r->buf || n > 0xffff)
+		fuzz_die("reply seed too large", NULL);
+	r->buf[r->len++] = (uint8_t)flags;
+	r->buf[r->len++] = (uint8_t)type;
+	r->buf[r->len++] = (uint8_t)(n >> 8);
+	r->buf[r->len++] = (uint8_t)n;
+	memcpy(r->buf + r->len, body, n);
+	r->len += n;
+}
+
+static void
+rec_raw(struct recs *r, const uint8_t *msg, size_t n)
+{
+	rec(r, 0, 0, NULL);
+	r->buf[r->len - 2] = (uint8_t)(n >> 8);
+	r->buf[r->len - 1] = (uint8_t)n;
+	memcpy(r->buf + r->len, msg, n);
+	r->len += n;
+}
+
+/* A CHALLENGE body to bind; with the terminal's state (its teams, the
+ * Team Thermometer only, the campaigns and settings) when state is set. */
+static char *
+challenge_body(int state)
+{
+	cJSON *b = cJSON_CreateObject(), *st;
+	uint8_t ch[WIRE_NONCE_BYTES], h[PCRYPTO_HASH_BYTES];
+	char err[ERRLEN], hex[65], *text;
+
+	cJSON_AddStringToObject(b, "terminal", FUZZ_KIOSK);
+	cJSON_AddStringToObject(b, "nonce", "@NONCE@");
+	fuzz_seed("a challenge", ch);
+	wire_add_bytes(b, "challenge", ch, sizeof ch);
+	if (state) {
+		st = cJSON_CreateObject();
+		if (terminal_state(fz.s, "bt-hengelo", st, err,
+		    sizeof err) != 0)
+			fuzz_die("terminal_state", err);
+		cJSON *forms = cJSON_GetObjectItem(st, "forms");
+		while (cJSON_GetArraySize(forms) > 1)
+			cJSON_DeleteItemFromArray(forms, 0);
+		text = cJSON_PrintUnformatted(st);
+		pcrypto_hash((uint8_t *)text, strlen(text), h);
+		util_hex(hex, h, sizeof h);
+		free(text);
+		cJSON_AddItemToObject(b, "state", st);
+		cJSON_AddStringToObject(b, "state_hash", hex);
+	}
+	cJSON_AddNumberToObject(b, "ttl", 60);
+	cJSON_AddNumberToObject(b, "last_seq", 0);
+	cJSON_AddNumberToObject(b, "time", 1795000000);
+	cJSON_AddStringToObject(b, "request", "@REQUEST@");
+	text = cJSON_PrintUnformatted(b);
+	cJSON_Delete(b);
+	return text;
+}
+
+static char *
+ack_body(const char *status, const char *reason)
+{
+	char *text = malloc(1024);
+
+	snprintf(text, 1024, "{\"terminal\":\"%s\",\"nonce\":\"@NONCE@\","
+	    "\"results\":[{\"id\":\"%s\",\"hash\":\"%s\",\"status\":"
+	    "\"%s\"%s%s%s}],\"time\":1795000000,\"request\":\"@REQUEST@\"}",
+	    FUZZ_KIOSK, FUZZ_KBATCH, fr.sealed_hash, status,
+	    reason ? ",\"reason\":\"" : "", reason ? reason : "",
+	    reason ? "\"" : "");
+	return text;
+}
+
+static char *
+error_body(const char *code)
+{
+	char *text = malloc(512);
+
+	snprintf(text, 512, "{\"terminal\":\"%s\",\"nonce\":\"@NONCE@\","
+	    "\"code\":\"%s\",\"message\":\"fuzz seed\",\"time\":"
+	    "1795000000,\"request\":\"@REQUEST@\"}", FUZZ_KIOSK, code);
+	return text;
+}
+
+/* Write the seed and run it: it must settle (or revoke) as said. */
+static void
+reply_seed(const char *dir, const char *name, struct recs *r, int acks,
+    int revokes)
+{
+	long acked = fr.acked, revoked = fr.revoked;
+
+	put(dir, name, r->buf, r->len);
+	fuzz_reply_one(r->buf, r->len);
+	if (fr.acked - acked != acks || fr.revoked - revoked != revokes)
+		fuzz_die("reply seed does not do what it should", name);
+}
+
+static void
+reply_seeds(const char *dir, const uint8_t *old_ack, size_t old_len)
+{
+	const int sb = FUZZ_R_SIGN | FUZZ_R_BIND;
+	char *ch = challenge_body(0), *chs = challenge_body(1);
+	char *applied = ack_body("applied", NULL);
+	char *dup = ack_body("duplicate", NULL);
+	char *refused = ack_body("refused", "counts: empty batch");
+	char *revoked = error_body(WIRE_E_REVOKED);
+	char *stale = error_body(WIRE_E_CHALLENGE);
+	struct recs r;
+
+	fuzz_reply_setup();
+	if (getenv("FUZZ_DEBUG"))
+		log_init("mkseeds", LOG_DEBUG);
+	r.len = 0;
+	rec(&r, sb, WIRE_CHALLENGE, ch);
+	rec(&r, sb, WIRE_ACK, applied);
+	reply_seed(dir, "round.bin", &r, 1, 0);
+	r.len = 0;
+	rec(&r, sb, WIRE_CHALLENGE, chs);
+	rec(&r, sb, WIRE_ACK, dup);
+	reply_seed(dir, "state.bin", &r, 1, 0);
+	r.len = 0;
+	rec(&r, sb, WIRE_CHALLENGE, ch);
+	rec(&r, sb, WIRE_ACK, refused);
+	reply_seed(dir, "refused.bin", &r, 0, 0);
+	r.len = 0;
+	rec(&r, sb, WIRE_ERROR, revoked);
+	reply_seed(dir, "revoked.bin", &r, 0, 1);
+	/* A timeout, a stale challenge, a reply to another request (a real
+	 * old ACK), then a good round. */
+	r.len = 0;
+	rec(&r, FUZZ_R_SILENT, 0, NULL);
+	rec(&r, sb, WIRE_ERROR, stale);
+	rec_raw(&r, old_ack, old_len);
+	rec(&r, sb, WIRE_CHALLENGE, ch);
+	rec(&r, sb, WIRE_ACK, applied);
+	reply_seed(dir, "retry.bin", &r, 1, 0);
+	free(ch);
+	free(chs);
+	free(applied);
+	free(dup);
+	free(refused);
+	free(revoked);
+	free(stale);
+}
+
 int
 main(int argc, char **argv)
 {
-	char *text, *n, *pk, *tok;
+	char *text, *n, *pk, *tok, wire[1024], reply[1024], err[ERRLEN];
+	char *ack, path[1100];
 	uint8_t *msg, both[64], box[64 + PCRYPTO_SEAL_OVERHEAD];
-	size_t len;
+	size_t len, alen;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: fuzz_mkseeds DIR\n");
+		fprintf(stderr, "usage: fuzz_mkseeds CORPUS (writes CORPUS/wire "
+		    "and CORPUS/reply)\n");
 		return 2;
 	}
 	fuzz_wire_setup();
+	if (util_path(wire, sizeof wire, "%s/wire", argv[1]) != 0 ||
+	    util_path(reply, sizeof reply, "%s/reply", argv[1]) != 0 ||
+	    util_mkdirs(wire, 0755, err, sizeof err) != 0 ||
+	    util_mkdirs(reply, 0755, err, sizeof err) != 0)
+		fuzz_die("cannot make", argv[1]);
 
 	n = nonce("hello");
 	text = malloc(256);
@@ -156,7 +330,7 @@ main(int argc, char **argv)
 	    FUZZ_TERMINAL, n);
 	if (fuzz_wire_request(WIRE_HELLO, text, &msg, &len) != 0)
 		return 1;
-	put(argv[1], "hello.bin", msg, len);
+	put(wire, "hello.bin", msg, len);
 	free(msg);
 	free(text);
 	free(n);
@@ -173,21 +347,27 @@ main(int argc, char **argv)
 	    "{\"pk\":\"%s\",\"token\":\"%s\"}}", FUZZ_UNBOUND, n, pk, tok);
 	if (fuzz_wire_request(WIRE_HELLO, text, &msg, &len) != 0)
 		return 1;
-	put(argv[1], "hello-enroll.bin", msg, len);
+	put(wire, "hello-enroll.bin", msg, len);
 	free(msg);
 	free(text);
 	free(n);
 	free(pk);
 	free(tok);
 
-	sync_seed(argv[1], "sync.bin", SEED_BATCH, plain_batch(
+	sync_seed(wire, "sync.bin", SEED_BATCH, plain_batch(
 	    "team-thermometer", "bt-hengelo", "2027-F05", SEED_BATCH, "7"),
 	    "ack.bin");
-	sync_seed(argv[1], "sync-plain.bin", FUZZ_BATCH_SLOT, plain_batch(
+	sync_seed(wire, "sync-plain.bin", FUZZ_BATCH_SLOT, plain_batch(
 	    "sentimeter", "bt-enschede", "2027-03", FUZZ_BATCH_SLOT, NULL),
 	    NULL);
-	sync_seed(argv[1], "sync-campaign.bin", FUZZ_BATCH_SLOT, plain_batch(
-	    "medewerkersmonitor", "bt-hengelo", FUZZ_WAVE, FUZZ_BATCH_SLOT,
-	    NULL), NULL);
+	sync_seed(wire, "sync-campaign.bin", FUZZ_BATCH_SLOT, plain_batch(
+	    FUZZ_CAMPAIGN, "bt-hengelo", FUZZ_WAVE, FUZZ_BATCH_SLOT, NULL),
+	    NULL);
+	if (util_path(path, sizeof path, "%s/ack.bin", wire) != 0 ||
+	    util_read_file(path, WIRE_MAX_MSG, &ack, &alen, err,
+	    sizeof err) != 0)
+		fuzz_die("cannot read back", "ack.bin");
+	reply_seeds(reply, (uint8_t *)ack, alen);
+	free(ack);
 	return 0;
 }

@@ -13,8 +13,10 @@
  * fresh folder under $TMPDIR (default /tmp) that is removed at exit:
  * server_create, then fixed key pairs (below) in place of the random
  * ones, org_parse_csv/org_apply (the demo org), server_form_publish of
- * the three forms in forms/, a campaign FUZZ_WAVE of the campaign form
- * over district twente, and three terminals made with terminal_add:
+ * forms/team-thermometer.json (fortnights), forms/sentimeter.json
+ * (months) and of the Sentimeter made a campaign form (fuzz-campaign), a
+ * campaign FUZZ_WAVE of it over district twente, and three terminals made
+ * with terminal_add:
  *   fuzz-t1    bt-hengelo,bt-enschede  key bound (the fixed terminal key)
  *   fuzz-gone  bt-almelo               key bound (same key), revoked
  *   fuzz-new   bt-almelo               no key yet: its HELLO must enroll
@@ -76,6 +78,7 @@
 #define FUZZ_REVOKED "fuzz-gone"
 #define FUZZ_UNBOUND "fuzz-new"
 #define FUZZ_WAVE "w20200101-fuzz"
+#define FUZZ_CAMPAIGN "fuzz-campaign"
 /* base64 of 32 zero bytes: replaced by a live challenge in pass 2 */
 #define FUZZ_CHALLENGE_SLOT "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 /* 32 zeros: replaced by a batch id new to the server in pass 2 */
@@ -201,12 +204,40 @@ fuzz_fixed_server_keys(const char *dir)
 	sodium_memzero(bsk, sizeof bsk);
 }
 
+/* The Sentimeter as a campaign form: the real campaign form is ten times
+ * larger, and every HELLO carries every published form in the state the
+ * server hashes, which would slow each run. */
+static void
+fuzz_campaign_form(const char *src)
+{
+	char p[1024], err[ERRLEN], *text = NULL, *out;
+	size_t len;
+	cJSON *f;
+
+	if (util_path(p, sizeof p, "%s/forms/sentimeter.json", src) != 0 ||
+	    util_read_file(p, 1 << 20, &text, &len, err, sizeof err) != 0 ||
+	    (f = cJSON_Parse(text)) == NULL)
+		fuzz_die("cannot read", p);
+	free(text);
+	cJSON_ReplaceItemInObjectCaseSensitive(f, "id",
+	    cJSON_CreateString(FUZZ_CAMPAIGN));
+	cJSON_ReplaceItemInObjectCaseSensitive(f, "period",
+	    cJSON_CreateString("campaign"));
+	if ((out = cJSON_Print(f)) == NULL ||
+	    util_path(p, sizeof p, "%s/" FUZZ_CAMPAIGN ".json", fz.dir) != 0 ||
+	    util_write_file(p, out, strlen(out), 0600, 1, err,
+	    sizeof err) != 0 ||
+	    server_form_publish(fz.s, p, err, sizeof err) != 0)
+		fuzz_die("campaign form", err);
+	free(out);
+	cJSON_Delete(f);
+}
+
 int
 fuzz_wire_setup(void)
 {
 	const char *tmp = getenv("TMPDIR"), *src = getenv("POLS_SRCDIR");
-	static const char *const forms[] = {"team-thermometer", "sentimeter",
-	    "medewerkersmonitor"};
+	static const char *const forms[] = {"team-thermometer", "sentimeter"};
 	char srv[600], p[1024], err[ERRLEN], wid[WAVE_ID_MAX + 1];
 	struct org_unit *units = NULL;
 	size_t nunits = 0;
@@ -242,9 +273,10 @@ fuzz_wire_setup(void)
 			fuzz_die("form publish (run from the repository root "
 			    "or set POLS_SRCDIR)", err);
 	}
+	fuzz_campaign_form(src && *src ? src : ".");
 	/* A campaign of the campaign form, under a fixed id (the real one
 	 * ends in random hex) so seeds can name it. */
-	if (wave_open(fz.s, "medewerkersmonitor", "twente", "2020-01-01",
+	if (wave_open(fz.s, FUZZ_CAMPAIGN, "twente", "2020-01-01",
 	    "2099-12-31", NULL, wid, err, sizeof err) != 0 ||
 	    util_path(p, sizeof p, "UPDATE waves SET id = '%s' WHERE id = "
 	    "'%s'", FUZZ_WAVE, wid) != 0 ||

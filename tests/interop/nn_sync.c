@@ -12,12 +12,13 @@
  * and server keys come from kiosk_open. URL defaults to the terminal's
  * server. The round:
  *   - cut the terminal's accumulators (kiosk_cut) and take its oldest
- *     batch from the database's batches table;
+ *     unsettled batch (id, sealed bytes, sequence number) from the
+ *     database's batches table;
  *   - HELLO -> CHALLENGE (with the enroll member while KDIR's keys still
  *     hold enroll.token, which is removed after the verified CHALLENGE);
  *   - SYNC with that one batch -> ACK, which must say "applied" for its id
- *     and the hash of its sealed bytes; the batch is then deleted, as
- *     pols-kiosk would.
+ *     and the hash of its sealed bytes; the batch is then marked
+ *     acknowledged, as pols-kiosk does.
  * Every reply must decode, carry the server's key id, verify with the
  * server's signing key (wire_verify), name the hash of the exact request,
  * repeat its nonce and name this terminal. Exit 0 on success, 1 when the
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nanomsg/nn.h>
@@ -33,6 +35,7 @@
 
 #include "kiosk.h"
 #include "store.h"
+#include "update.h"
 #include "util.h"
 
 static int sock = -1;
@@ -181,7 +184,7 @@ hello(struct kiosk *k, uint8_t ch[WIRE_NONCE_BYTES])
 
 static int
 sync_batch(struct kiosk *k, const uint8_t ch[WIRE_NONCE_BYTES],
-    const char *id, const uint8_t *sealed, size_t slen)
+    const char *id, long long seq, const uint8_t *sealed, size_t slen)
 {
 	char nonce[64], hex[2 * PCRYPTO_HASH_BYTES + 1];
 	uint8_t h[PCRYPTO_HASH_BYTES];
@@ -198,6 +201,7 @@ sync_batch(struct kiosk *k, const uint8_t ch[WIRE_NONCE_BYTES],
 	cJSON_AddItemToArray(arr, o);
 	cJSON_AddStringToObject(o, "id", id);
 	wire_add_bytes(o, "sealed", sealed, slen);
+	cJSON_AddNumberToObject(o, "seq", (double)seq);
 	pcrypto_hash(sealed, slen, h);
 	util_hex(hex, h, sizeof h);
 	rep = exchange(k, WIRE_SYNC, req, WIRE_ACK, nonce);
@@ -237,6 +241,8 @@ main(int argc, char **argv)
 	char err[ERRLEN], id[2 * WIRE_BATCH_ID_BYTES + 1] = "";
 	uint8_t ch[WIRE_NONCE_BYTES], *sealed = NULL;
 	size_t slen = 0;
+	long long seq = 0;
+	time_t now;
 	sqlite3_stmt *st;
 	int ms = 5000, resend = 3600 * 1000, rc = 1, cut;
 	const char *url;
@@ -254,8 +260,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "nn_sync: cut: %s\n", err);
 		goto out;
 	}
-	if (store_prepare(k->db, "SELECT id, sealed FROM batches ORDER BY "
-	    "rowid LIMIT 1", &st, err, sizeof err) != 0) {
+	if (store_prepare(k->db, "SELECT id, sealed, seq FROM batches WHERE "
+	    "refused IS NULL AND acked IS NULL ORDER BY seq LIMIT 1", &st, err,
+	    sizeof err) != 0) {
 		fprintf(stderr, "nn_sync: %s\n", err);
 		goto out;
 	}
@@ -264,6 +271,7 @@ main(int argc, char **argv)
 	    (sealed = malloc(slen)) != NULL) {
 		snprintf(id, sizeof id, "%s", sqlite3_column_text(st, 0));
 		memcpy(sealed, sqlite3_column_blob(st, 1), slen);
+		seq = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (sealed == NULL) {
@@ -283,13 +291,18 @@ main(int argc, char **argv)
 		    nn_strerror(nn_errno()));
 		goto out;
 	}
-	if (hello(k, ch) != 0 || sync_batch(k, ch, id, sealed, slen) != 0)
+	if (hello(k, ch) != 0 ||
+	    sync_batch(k, ch, id, seq, sealed, slen) != 0)
 		goto out;
-	/* Settled: delete it, as the terminal does on a verified ACK. */
-	if (store_prepare(k->db, "DELETE FROM batches WHERE id = ?", &st, err,
-	    sizeof err) == 0) {
+	/* Settled: marked acknowledged today, as the terminal does on a
+	 * verified ACK (kept sealed for its retention window). */
+	if (update_now(k->db, &now, err, sizeof err) != 0)
+		now = time(NULL);
+	if (store_prepare(k->db, "UPDATE batches SET acked = ?2 WHERE id = ?1 "
+	    "AND acked IS NULL", &st, err, sizeof err) == 0) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)(now / 86400));
+		if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(k->db) == 1)
 			rc = 0;
 		sqlite3_finalize(st);
 	}
