@@ -530,47 +530,71 @@ applied_hash(struct server *s, const char *id, uint8_t hash[PCRYPTO_HASH_BYTES])
 	return rv;
 }
 
-int
-ingest_batch(struct server *s, const char *name, const char *teams,
-    const char *id, const uint8_t *sealed, size_t len, char *err,
-    size_t errlen)
-{
-	uint8_t hash[PCRYPTO_HASH_BYTES], old[PCRYPTO_HASH_BYTES];
-	uint8_t raw[WIRE_BATCH_ID_BYTES];
-	char key[2 * WIRE_BATCH_ID_BYTES + 1];
+/* A batch opened and checked, ready to apply. */
+struct prepared {
+	char key[2 * WIRE_BATCH_ID_BYTES + 1]; /* applied-table key */
+	uint8_t hash[PCRYPTO_HASH_BYTES];
+	char form[FORM_ID_MAX];
+	int version;
+	char team[65];
+	char period[PERIOD_MAX];
 	char upper[256];
-	const char *team, *period;
-	uint8_t *plain = NULL;
-	size_t plen;
-	cJSON *b = NULL;
-	const struct form *f;
-	struct agg *a = NULL;
-	sqlite3_stmt *st = NULL;
-	int rv = -1;
+	struct agg *a;
+};
 
-	if (strlen(id) != 2 * WIRE_BATCH_ID_BYTES ||
-	    strspn(id, "0123456789abcdef") != strlen(id) ||
-	    util_unhex(raw, sizeof raw, id) != 0) {
-		snprintf(err, errlen, "bad batch id (32 lower-case hex digits)");
-		return -1;
-	}
-	applied_key(name, id, key);
-	pcrypto_hash(sealed, len, hash);
-	switch (applied_hash(s, key, old)) {
+/* 0: already applied with this hash; 1: not applied; -1 refused (other
+ * content, or a database error). */
+static int
+dup_check(struct server *s, const char *name, const char *id,
+    const struct prepared *p, char *err, size_t errlen)
+{
+	uint8_t old[PCRYPTO_HASH_BYTES];
+
+	switch (applied_hash(s, p->key, old)) {
 	case 0:
-		if (sodium_memcmp(old, hash, sizeof hash) == 0)
-			return 1;
+		if (sodium_memcmp(old, p->hash, sizeof old) == 0)
+			return 0;
 		snprintf(err, errlen, "batch id was applied before with other "
 		    "content");
 		log_msg(LOG_WARN, "S203", "terminal '%s' resent batch %s with "
 		    "other content; refused", name, id);
 		return -1;
 	case 1:
-		break;
+		return 1;
 	default:
 		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
 		return -1;
 	}
+}
+
+/* Open and check a batch without taking the write lock: the crypto and
+ * the checks of several workers run at once. Returns 0 (p filled; free
+ * p->a), 1 when it was applied before with the same hash, -1 refused. */
+static int
+batch_prepare(struct server *s, const char *name, const char *teams,
+    const char *id, const uint8_t *sealed, size_t len, struct prepared *p,
+    char *err, size_t errlen)
+{
+	uint8_t raw[WIRE_BATCH_ID_BYTES];
+	uint8_t *plain = NULL;
+	size_t plen;
+	cJSON *b = NULL;
+	const struct form *f;
+	int rv = -1, d;
+
+	memset(p, 0, sizeof *p);
+	if (strlen(id) != 2 * WIRE_BATCH_ID_BYTES ||
+	    strspn(id, "0123456789abcdef") != strlen(id) ||
+	    util_unhex(raw, sizeof raw, id) != 0) {
+		snprintf(err, errlen, "bad batch id (32 lower-case hex digits)");
+		return -1;
+	}
+	applied_key(name, id, p->key);
+	pcrypto_hash(sealed, len, p->hash);
+	/* A quick look first: a resent batch needs no opening. The check
+	 * that counts is repeated under the write lock. */
+	if ((d = dup_check(s, name, id, p, err, errlen)) <= 0)
+		return d == 0 ? 1 : -1;
 	if (len <= PCRYPTO_SEAL_OVERHEAD || len > WIRE_MAX_SEALED ||
 	    (plain = malloc(len - PCRYPTO_SEAL_OVERHEAD + 1)) == NULL) {
 		snprintf(err, errlen, "bad sealed batch size %zu", len);
@@ -587,54 +611,104 @@ ingest_batch(struct server *s, const char *name, const char *teams,
 		snprintf(err, errlen, "batch is not a JSON object");
 		goto out;
 	}
-	if (batch_check(s, name, teams, id, b, &f, &a, err, errlen) != 0)
+	if (batch_check(s, name, teams, id, b, &f, &p->a, err, errlen) != 0)
 		goto out;
 	/* The very values batch_check checked: exact-case keys, first of
 	 * duplicates, as there. */
-	team = wire_str(b, "team", 64);
-	period = wire_str(b, "period", PERIOD_MAX);
-	if (unit_parent(s, team, upper, sizeof upper) != 0) {
+	snprintf(p->team, sizeof p->team, "%s", wire_str(b, "team", 64));
+	snprintf(p->period, sizeof p->period, "%s",
+	    wire_str(b, "period", PERIOD_MAX));
+	snprintf(p->form, sizeof p->form, "%s", f->id);
+	p->version = f->version;
+	if (unit_parent(s, p->team, p->upper, sizeof p->upper) != 0) {
 		snprintf(err, errlen, "team '%s' has no parent in the "
-		    "organisation", team);
+		    "organisation", p->team);
 		goto out;
 	}
-	/* One savepoint a batch inside the request's transaction: a refused
-	 * batch leaves no trace, the others still commit together. */
-	if (store_exec(s->db, "SAVEPOINT batch", err, errlen) != 0)
-		goto out;
-	if (store_prepare(s->db, "INSERT INTO applied(batch_id, hash) "
-	    "VALUES(?, ?)", &st, err, errlen) != 0)
-		goto rollback;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
-		goto rollback;
-	}
-	/* The district above the team gets everything, the team its cell
-	 * without the Cronbach blocks. */
-	if (cell_merge(s, upper, f, period, a, err, errlen) != 0)
-		goto rollback;
-	agg_drop_full(a);
-	if (cell_merge(s, team, f, period, a, err, errlen) != 0)
-		goto rollback;
-	if (store_exec(s->db, "RELEASE batch", err, errlen) != 0)
-		goto rollback;
 	rv = 0;
-	goto out;
-rollback:
-	sqlite3_exec(s->db, "ROLLBACK TO batch; RELEASE batch", NULL, NULL,
-	    NULL);
 out:
-	sqlite3_finalize(st);
-	agg_free(a);
+	if (rv != 0) {
+		agg_free(p->a);
+		p->a = NULL;
+	}
 	cJSON_Delete(b);
 	if (plain != NULL) {
-		sodium_memzero(plain, len - PCRYPTO_SEAL_OVERHEAD);
+		sodium_memzero(plain, plen);
 		free(plain);
 	}
 	return rv;
 }
+
+/* Apply a prepared batch inside the caller's write transaction, under a
+ * savepoint: a refused batch leaves no trace, the others still commit
+ * together. 0 applied, 1 duplicate, -1 refused. */
+static int
+batch_apply(struct server *s, const char *name, const char *id,
+    struct prepared *p, char *err, size_t errlen)
+{
+	const struct form *f;
+	sqlite3_stmt *st = NULL;
+	int d;
+
+	if ((d = dup_check(s, name, id, p, err, errlen)) <= 0)
+		return d == 0 ? 1 : -1;
+	if ((f = server_form(s, p->form, p->version, err, errlen)) == NULL)
+		return -1;
+	if (store_exec(s->db, "SAVEPOINT batch", err, errlen) != 0)
+		return -1;
+	if (store_prepare(s->db, "INSERT INTO applied(batch_id, hash) "
+	    "VALUES(?, ?)", &st, err, errlen) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, p->hash, sizeof p->hash, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		goto rollback;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* The district above the team gets everything, the team its cell
+	 * without the Cronbach blocks. */
+	if (cell_merge(s, p->upper, f, p->period, p->a, err, errlen) != 0)
+		goto rollback;
+	agg_drop_full(p->a);
+	if (cell_merge(s, p->team, f, p->period, p->a, err, errlen) != 0)
+		goto rollback;
+	if (store_exec(s->db, "RELEASE batch", err, errlen) != 0)
+		goto rollback;
+	return 0;
+rollback:
+	sqlite3_finalize(st);
+	sqlite3_exec(s->db, "ROLLBACK TO batch; RELEASE batch", NULL, NULL,
+	    NULL);
+	return -1;
+}
+
+int
+ingest_batch(struct server *s, const char *name, const char *teams,
+    const char *id, const uint8_t *sealed, size_t len, char *err,
+    size_t errlen)
+{
+	struct prepared p;
+	int rv;
+
+	if ((rv = batch_prepare(s, name, teams, id, sealed, len, &p, err,
+	    errlen)) != 0)
+		return rv;
+	rv = batch_apply(s, name, id, &p, err, errlen);
+	agg_free(p.a);
+	return rv;
+}
+
+/* One batch of a SYNC between the two phases. */
+struct pending {
+	char id[2 * WIRE_BATCH_ID_BYTES + 1];
+	char hex[2 * PCRYPTO_HASH_BYTES + 1];
+	char reason[ERRLEN];
+	int status; /* 0 to apply, 1 duplicate, -1 refused */
+	double seq;
+	struct prepared p;
+};
 
 static int
 seq_record(struct server *s, const char *name, long long seq)
@@ -665,6 +739,9 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	double max_seq = 0;
 	char err[ERRLEN];
 	cJSON *b, *results;
+	struct pending *pre = NULL;
+	size_t nb, np = 0;
+	int need_tx = 0, rc;
 
 	(void)m;
 	if (!t->has_pk)
@@ -684,23 +761,20 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	cJSON_AddStringToObject(b, "terminal", t->name);
 	cJSON_AddStringToObject(b, "nonce", nonce);
 	results = cJSON_AddArrayToObject(b, "results");
-	/* Group commit: the request's batches in one transaction, durable
-	 * (synchronous=FULL) before any of them is acknowledged. */
-	if (cJSON_GetArraySize(batches) > 0 &&
-	    store_begin(g->s->db, err, sizeof err) != 0) {
+	/* Phase 1, without the write lock: open and check every batch, so
+	 * several workers do their crypto at once. */
+	nb = (size_t)cJSON_GetArraySize(batches);
+	if (nb > 0 && (pre = calloc(nb, sizeof *pre)) == NULL) {
 		cJSON_Delete(b);
-		return reply_error(g, t->name, body, WIRE_E_INTERNAL,
-		    "database busy; try again", out, outlen);
+		return -1;
 	}
 	cJSON_ArrayForEach(it, batches) {
+		struct pending *q = &pre[np];
 		const char *id = wire_str(it, "id", 2 * WIRE_BATCH_ID_BYTES);
 		const char *sb64 = wire_str(it, "sealed",
 		    WIRE_MAX_SEALED / 3 * 4 + 4);
 		uint8_t *sealed = NULL, hash[PCRYPTO_HASH_BYTES];
-		char hex[2 * PCRYPTO_HASH_BYTES + 1], reason[ERRLEN];
 		size_t slen = 0;
-		cJSON *r;
-		int st;
 
 		if (id == NULL || sb64 == NULL ||
 		    util_unb64(sb64, WIRE_MAX_SEALED, &sealed, &slen) != 0) {
@@ -708,47 +782,79 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			 * for: the terminal keeps such a batch. */
 			continue;
 		}
+		np++;
+		snprintf(q->id, sizeof q->id, "%s", id);
 		pcrypto_hash(sealed, slen, hash);
-		util_hex(hex, hash, sizeof hash);
-		st = ingest_batch(g->s, t->name, t->teams, id, sealed, slen,
-		    reason, sizeof reason);
+		util_hex(q->hex, hash, sizeof hash);
+		q->status = batch_prepare(g->s, t->name, t->teams, id, sealed,
+		    slen, &q->p, q->reason, sizeof q->reason);
 		free(sealed);
 		seq = cJSON_GetObjectItemCaseSensitive(it, "seq");
-		if (st >= 0 && cJSON_IsNumber(seq) && seq->valuedouble > max_seq &&
-		    seq->valuedouble < 9e15)
-			max_seq = seq->valuedouble;
+		q->seq = cJSON_IsNumber(seq) && seq->valuedouble > 0 &&
+		    seq->valuedouble < 9e15 ? seq->valuedouble : 0;
+	}
+	/* Phase 2, one write transaction for the request (group commit),
+	 * durable (synchronous=FULL) before any batch is acknowledged; the
+	 * duplicate check is repeated here, under the lock. */
+	for (size_t i = 0; i < np; i++)
+		if (pre[i].status == 0)
+			need_tx = 1;
+	if (need_tx && store_begin(g->s->db, err, sizeof err) != 0) {
+		rc = reply_error(g, t->name, body, WIRE_E_INTERNAL,
+		    "database busy; try again", out, outlen);
+		cJSON_Delete(b);
+		goto done;
+	}
+	for (size_t i = 0; i < np; i++) {
+		struct pending *q = &pre[i];
+		cJSON *r;
+
+		if (q->status == 0)
+			q->status = batch_apply(g->s, t->name, q->id, &q->p,
+			    q->reason, sizeof q->reason);
+		if (q->status >= 0 && q->seq > max_seq)
+			max_seq = q->seq;
 		if ((r = cJSON_CreateObject()) == NULL ||
 		    !cJSON_AddItemToArray(results, r)) {
 			cJSON_Delete(r);
-			cJSON_Delete(b);
-			return -1;
+			continue;
 		}
-		cJSON_AddStringToObject(r, "id", id);
-		cJSON_AddStringToObject(r, "hash", hex);
-		cJSON_AddStringToObject(r, "status", st == 0 ? "applied" :
-		    st == 1 ? "duplicate" : "refused");
-		if (st < 0) {
-			cJSON_AddStringToObject(r, "reason", reason);
+		cJSON_AddStringToObject(r, "id", q->id);
+		cJSON_AddStringToObject(r, "hash", q->hex);
+		cJSON_AddStringToObject(r, "status", q->status == 0 ?
+		    "applied" : q->status == 1 ? "duplicate" : "refused");
+		if (q->status < 0) {
+			cJSON_AddStringToObject(r, "reason", q->reason);
 			log_msg(LOG_WARN, "S202", "batch %s from '%s' "
-			    "refused: %s", id, t->name, reason);
+			    "refused: %s", q->id, t->name, q->reason);
 		} else {
-			log_msg(LOG_DEBUG, "S103", "batch %s from '%s' %s", id,
-			    t->name, st == 0 ? "applied" : "duplicate");
+			log_msg(LOG_DEBUG, "S103", "batch %s from '%s' %s",
+			    q->id, t->name, q->status == 0 ? "applied" :
+			    "duplicate");
 		}
 	}
-	if (max_seq > 0 && seq_record(g->s, t->name, (long long)max_seq) != 0)
-		log_msg(LOG_WARN, "S206", "cannot record the last batch of '%s'",
-		    t->name);
-	if (cJSON_GetArraySize(batches) > 0 &&
-	    store_commit(g->s->db, err, sizeof err) != 0) {
+	if (max_seq > 0 && (need_tx || store_begin(g->s->db, err,
+	    sizeof err) == 0)) {
+		if (seq_record(g->s, t->name, (long long)max_seq) != 0)
+			log_msg(LOG_WARN, "S206", "cannot record the last batch "
+			    "of '%s'", t->name);
+		need_tx = 1;
+	}
+	if (need_tx && store_commit(g->s->db, err, sizeof err) != 0) {
 		/* Nothing of this request is on disk: acknowledge nothing. */
 		cJSON_Delete(b);
 		log_msg(LOG_ERR, "S007", "commit failed: %s", err);
-		return reply_error(g, t->name, body, WIRE_E_INTERNAL,
+		rc = reply_error(g, t->name, body, WIRE_E_INTERNAL,
 		    "the server could not store the batches; try again", out,
 		    outlen);
+		goto done;
 	}
-	return reply(g, WIRE_ACK, b, out, outlen);
+	rc = reply(g, WIRE_ACK, b, out, outlen);
+done:
+	for (size_t i = 0; i < np; i++)
+		agg_free(pre[i].p.a);
+	free(pre);
+	return rc;
 }
 
 int
