@@ -286,8 +286,13 @@ kiosk_open_with(struct kiosk **out, const char *dir, const char *keydir,
 		    "pols-kiosk --data %s enroll BUNDLE)", dir, dir);
 		goto fail;
 	}
+	/* Terminals enrolled by older versions get what they lack. */
 	if (store_open(dbp, 0, NULL, &k->db, err, errlen) != 0 ||
-	    store_exec(k->db, WAVES_TABLE, err, errlen) != 0)
+	    store_exec(k->db, WAVES_TABLE, err, errlen) != 0 ||
+	    store_add_column(k->db, "batches", "seq",
+	    "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0 ||
+	    store_add_column(k->db, "batches", "acked", "INTEGER", err,
+	    errlen) != 0)
 		goto fail;
 	if (given == NULL &&
 	    (util_path(p, sizeof p, "%s/storage.key", k->keydir) != 0 ||
@@ -636,6 +641,17 @@ kiosk_submit(struct kiosk *k, const char *form_id, const char *team,
 	time_t now;
 	int rv = KIOSK_EINPUT;
 
+	{
+		/* A long-running kiosk learns of a revocation from its
+		 * background sync: ask the database, not only the flag read
+		 * at start. */
+		void *v;
+		size_t len;
+		if (store_meta_get(k->db, "revoked", &v, &len) == 0) {
+			k->revoked = 1;
+			free(v);
+		}
+	}
 	if (k->revoked) {
 		snprintf(err, errlen, "deze terminal is ingetrokken; "
 		    "antwoorden worden niet meer aangenomen / this terminal "

@@ -200,9 +200,8 @@ cmd_lock(const char *dir, const char *keydir, const char *file)
 		fprintf(stderr, "pols-kiosk: lock: %s\n", err);
 		goto out;
 	}
-	printf("terminal vergrendeld: storage.key is verwijderd; start met "
-	    "--unlock / terminal locked: storage.key removed; start with "
-	    "--unlock\n");
+	printf("%s / %s\n", msg_get(M_LOCK_DONE, MSG_NL),
+	    msg_get(M_LOCK_DONE, MSG_EN));
 	rc = KIOSK_OK;
 out:
 	unlock_pass_free(pass);

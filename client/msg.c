@@ -76,8 +76,6 @@ static const struct msg msgs[M_COUNT] = {
 	[M_IDLE_WARN] = {"Ben je er nog? Druk op een toets. Anders wissen we "
 	    "je antwoorden over {1} seconden.", "Are you still there? Press a "
 	    "key. Otherwise your answers are deleted in {1} seconds."},
-	[M_SCREEN_SMALL] = {"Scherm te klein (minimaal 80x24)",
-	    "Screen too small (at least 80x24)"},
 	[M_ADMIN] = {"Beheer", "Admin"},
 	[M_ADMIN_PIN] = {"Beheercode:", "Admin PIN:"},
 	[M_ADMIN_WRONG] = {"Code onjuist.", "Wrong PIN."},
@@ -106,13 +104,16 @@ static const struct msg msgs[M_COUNT] = {
 	[M_PASS_PROMPT] = {"Wachtwoord", "Passphrase"},
 	[M_PASS_WRONG] = {"wachtwoord onjuist", "wrong passphrase"},
 	[M_PASS_UNLOCKED] = {"ontgrendeld", "unlocked"},
-	[M_PASS_SHORT] = {"wachtwoord te kort (minimaal 12 tekens)",
-	    "passphrase too short (at least 12 characters)"},
+	[M_PASS_SHORT] = {"wachtwoord te kort (minimaal {1} tekens)",
+	    "passphrase too short (at least {1} characters)"},
 	[M_PASS_MISMATCH] = {"de wachtwoorden verschillen",
 	    "the passphrases differ"},
 	[M_LOCKED_MODE] = {"deze terminal staat in ontgrendelmodus: start met "
 	    "--unlock", "this terminal is in unlock mode: start it with "
 	    "--unlock"},
+	[M_LOCK_DONE] = {"terminal vergrendeld: storage.key is verwijderd; "
+	    "start met --unlock", "terminal locked: storage.key removed; start "
+	    "with --unlock"},
 };
 
 const char *

@@ -45,7 +45,6 @@ enum msg_id {
 	M_NOT_STORED,
 	M_REVOKED,
 	M_IDLE_WARN,
-	M_SCREEN_SMALL,
 	M_ADMIN,
 	M_ADMIN_PIN,
 	M_ADMIN_WRONG,
@@ -72,6 +71,7 @@ enum msg_id {
 	M_PASS_SHORT,
 	M_PASS_MISMATCH,
 	M_LOCKED_MODE,
+	M_LOCK_DONE,
 	M_COUNT
 };
 

@@ -93,8 +93,10 @@ cut_due(struct kiosk *k, const cJSON *acc, const struct kiosk_settings *set,
 	if (period == NULL || period_classify(period, &kind) != 0)
 		return 1; /* cannot tell: do not strand it */
 	if (kind == PERIOD_CAMPAIGN) {
-		if (wave_end(k, period, &end) != 0)
-			return 1; /* no longer listed: the wave is over */
+		/* A wave closed early ends when the terminal learnt so. */
+		if (wave_end(k, period, &end) != 0 &&
+		    update_wave_closed(k->db, period, &end) != 0)
+			return 1; /* never known here: do not strand it */
 	} else if (period_bounds(period, &start, &end) != 0) {
 		return 1;
 	}
@@ -422,14 +424,20 @@ resend_lost(struct kiosk *k, const cJSON *last)
 {
 	sqlite3_stmt *st;
 
+	/* When the server holds less than what it acknowledged, resend every
+	 * acknowledged batch still kept, not only those past its last one: a
+	 * batch applied late (after a refusal) may have a lower number. The
+	 * server answers "duplicate" for what it does hold. */
 	if (cJSON_IsNumber(last) && sqlite3_prepare_v2(k->db, "UPDATE batches "
-	    "SET acked = NULL WHERE acked IS NOT NULL AND seq > ?", -1, &st,
+	    "SET acked = NULL WHERE acked IS NOT NULL AND ?1 < (SELECT "
+	    "MAX(seq) FROM batches WHERE acked IS NOT NULL)", -1, &st,
 	    NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)last->valuedouble);
 		if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(k->db))
-			log_msg(LOG_WARN, "K207", "the server lost %d "
-			    "acknowledged batch(es) (restored from a backup?); "
-			    "sending them again", sqlite3_changes(k->db));
+			log_msg(LOG_WARN, "K207", "the server holds less than "
+			    "it acknowledged (restored from a backup?); sending "
+			    "the %d kept batch(es) again",
+			    sqlite3_changes(k->db));
 		sqlite3_finalize(st);
 	}
 	if (sqlite3_prepare_v2(k->db, "DELETE FROM batches WHERE acked IS NOT "

@@ -121,7 +121,7 @@ text_of(const struct form_text *t, enum msg_lang lang)
 }
 
 static const char *
-M(const struct tui *t, enum msg_id id)
+txt(const struct tui *t, enum msg_id id)
 {
 	return msg_get(id, t->lang);
 }
@@ -263,14 +263,14 @@ footer(struct tui *t, enum msg_id back, enum msg_id next)
 		attroff(A_BOLD);
 	} else if (t->flash != M_COUNT) {
 		attron(A_BOLD);
-		wrap(LINES - 3, 1, COLS - 2, LINES - 2, M(t, t->flash), 1);
+		wrap(LINES - 3, 1, COLS - 2, LINES - 2, txt(t, t->flash), 1);
 		attroff(A_BOLD);
 	}
-	x = button(t, y, x, M(t, M_HIDE), K_ESC);
+	x = button(t, y, x, txt(t, M_HIDE), K_ESC);
 	if (back != M_COUNT)
-		x = button(t, y, x, M(t, back), KEY_LEFT);
+		x = button(t, y, x, txt(t, back), KEY_LEFT);
 	if (next != M_COUNT)
-		button(t, y, x, M(t, next), '\n');
+		button(t, y, x, txt(t, next), '\n');
 }
 
 /* Clear the screen and the terminal's scrollback: nothing of the last
@@ -379,6 +379,8 @@ sync_tick(struct tui *t)
 	if (t->sync_pid > 0) {
 		int st;
 		pid_t p = waitpid(t->sync_pid, &st, WNOHANG);
+		void *v;
+		size_t len;
 
 		if (p == t->sync_pid || (p < 0 && errno == ECHILD)) {
 			int ok = p == t->sync_pid && WIFEXITED(st) &&
@@ -386,6 +388,10 @@ sync_tick(struct tui *t)
 			t->sync_fails = ok ? 0 : t->sync_fails + 1;
 			t->sync_pid = 0;
 			settings_load(t); /* the sync may have brought new ones */
+			if (store_meta_get(t->k->db, "revoked", &v, &len) == 0) {
+				t->k->revoked = 1; /* the server said so */
+				free(v);
+			}
 			sync_schedule(t);
 		}
 		return;
@@ -456,9 +462,14 @@ next_key(struct tui *t, int idle)
 	}
 	if (c == KEY_RESIZE)
 		return K_TICK;
-	if (c >= 'A' && c <= 'Z')
-		c += 'a' - 'A';
 	return c;
+}
+
+/* Choice keys are letters; Caps Lock must not matter. */
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
 static int
@@ -581,9 +592,9 @@ opt_key(const struct tui *t, const struct form_item *it, size_t o)
 	case FORM_FREQ5:
 		return '1' + (int)o;
 	case FORM_SCALE0_10:
-		return o < 10 ? '0' + (int)o : M(t, M_TEN_KEY)[0];
+		return o < 10 ? '0' + (int)o : txt(t, M_TEN_KEY)[0];
 	case FORM_YESNO:
-		return o == 0 ? M(t, M_YES_KEYS)[0] : 'n';
+		return o == 0 ? txt(t, M_YES_KEYS)[0] : 'n';
 	default:
 		return o < 23 ? 'a' + (int)o : 0; /* 'x' is "liever niet" */
 	}
@@ -772,7 +783,7 @@ sc_start(struct tui *t)
 		button(t, LINES - 1, x, en, '2');
 	}
 	refresh();
-	c = next_key(t, 0);
+	c = lower(next_key(t, 0));
 	if (c == K_CTRL_A)
 		return SC_PIN;
 	if (c != '1' && c != '2' && c != 'n' && c != 'e')
@@ -826,7 +837,7 @@ list_screen(struct tui *t, int y)
 	}
 	footer(t, M_BACK, t->nlist > 0 ? M_NEXT : M_COUNT);
 	refresh();
-	c = next_key(t, 1);
+	c = lower(next_key(t, 1));
 	if (c == K_ESC || c == K_DISCARD)
 		return -3;
 	if (is_back(c))
@@ -867,8 +878,8 @@ sc_team(struct tui *t)
 		sqlite3_finalize(st);
 	}
 	begin(t);
-	header(t, M(t, M_CHOOSE_TEAM), NULL);
-	put(2, 1, M(t, M_LIST_HINT), COLS - 2);
+	header(t, txt(t, M_CHOOSE_TEAM), NULL);
+	put(2, 1, txt(t, M_LIST_HINT), COLS - 2);
 	pick = list_screen(t, 4);
 	if (pick == -3 || pick == -2)
 		return discard(t);
@@ -917,8 +928,8 @@ sc_form(struct tui *t)
 		sqlite3_finalize(st);
 	}
 	begin(t);
-	header(t, M(t, M_CHOOSE_FORM), NULL);
-	put(2, 1, t->nlist > 0 ? M(t, M_LIST_HINT) : M(t, M_NO_FORMS),
+	header(t, txt(t, M_CHOOSE_FORM), NULL);
+	put(2, 1, t->nlist > 0 ? txt(t, M_LIST_HINT) : txt(t, M_NO_FORMS),
 	    COLS - 2);
 	pick = list_screen(t, 4);
 	if (pick == -3)
@@ -956,7 +967,7 @@ sc_note(struct tui *t, const struct form_note *n)
 	begin(t);
 	header(t, text_of(&t->f->title, t->lang), NULL);
 	attron(A_BOLD);
-	put(2, 1, M(t, M_NOTE_HEAD), COLS - 2);
+	put(2, 1, txt(t, M_NOTE_HEAD), COLS - 2);
 	attroff(A_BOLD);
 	wrap(4, 1, COLS - 2, LINES - 4, text_of(&n->text, t->lang), 1);
 	footer(t, M_BACK, M_NEXT);
@@ -994,9 +1005,9 @@ sc_step(struct tui *t)
 	y = 2 + wrap(2, 1, COLS - 2, 8, text_of(&it->text, t->lang), 1);
 	attroff(A_BOLD);
 	if (it->type == FORM_MULTI)
-		put(y++, 1, M(t, M_MULTI_HINT), COLS - 2);
+		put(y++, 1, txt(t, M_MULTI_HINT), COLS - 2);
 	else if (!it->required)
-		put(y++, 1, M(t, M_OPTIONAL), COLS - 2);
+		put(y++, 1, txt(t, M_OPTIONAL), COLS - 2);
 	y++;
 	rows = LINES - 4 - y;
 	if (rows < 1)
@@ -1022,7 +1033,7 @@ sc_step(struct tui *t)
 	footer(t, M_BACK, a->state == FORM_ANSWERED || it->required ?
 	    M_NEXT : M_SKIP);
 	refresh();
-	c = next_key(t, 1);
+	c = lower(next_key(t, 1));
 	if (c == K_ESC || c == K_DISCARD)
 		return discard(t);
 	if (is_back(c))
@@ -1066,7 +1077,7 @@ answer_text(const struct tui *t, size_t i, char *out, size_t outlen)
 
 	out[0] = '\0';
 	if (a->state != FORM_ANSWERED) {
-		snprintf(out, outlen, "%s", M(t, M_NOT_ANSWERED));
+		snprintf(out, outlen, "%s", txt(t, M_NOT_ANSWERED));
 		return;
 	}
 	for (size_t o = 0; o < it->n_options && n + 1 < outlen; o++) {
@@ -1125,8 +1136,8 @@ sc_summary(struct tui *t)
 	int y = 5, rows = (LINES - 4 - y) / 2, line = 0, c;
 
 	begin(t);
-	header(t, text_of(&t->f->title, t->lang), M(t, M_SUMMARY));
-	wrap(2, 1, COLS - 2, 4, M(t, M_SUMMARY_HINT), 1);
+	header(t, text_of(&t->f->title, t->lang), txt(t, M_SUMMARY));
+	wrap(2, 1, COLS - 2, 4, txt(t, M_SUMMARY_HINT), 1);
 	for (size_t s = 0; s < t->nsteps; s++) {
 		size_t i = t->steps[s].idx;
 		char ans[512];
@@ -1168,11 +1179,11 @@ sc_thanks(struct tui *t)
 	double until = mono() + TUI_THANKS_SECS;
 
 	begin(t);
-	header(t, M(t, M_TITLE), NULL);
+	header(t, txt(t, M_TITLE), NULL);
 	attron(A_BOLD);
-	wrap(4, 2, COLS - 4, 8, M(t, t->result), 1);
+	wrap(4, 2, COLS - 4, 8, txt(t, t->result), 1);
 	attroff(A_BOLD);
-	wrap(8, 2, COLS - 4, LINES - 2, M(t, M_THANKS_HELP), 1);
+	wrap(8, 2, COLS - 4, LINES - 2, txt(t, M_THANKS_HELP), 1);
 	refresh();
 	while (mono() < until) {
 		int c = next_key(t, 0);
@@ -1335,7 +1346,7 @@ sc_admin(struct tui *t)
 		button(t, LINES - 1, x, l, 'q');
 	}
 	refresh();
-	c = next_key(t, 1);
+	c = lower(next_key(t, 1));
 	if (c == K_ESC || c == K_DISCARD)
 		return discard(t);
 	if (c == 's')

@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "kiosk.h"
+#include "msg.h"
 #include "store.h"
 #include "unlock.h"
 #include "util.h"
@@ -125,7 +126,8 @@ unlock_key(const char *dir, const char *pass, size_t len, uint8_t **key,
 	    strlen(UNLOCK_AD), kek) != 0) {
 		pcrypto_free_secret(*key);
 		*key = NULL;
-		snprintf(err, errlen, "wachtwoord onjuist / wrong passphrase");
+		snprintf(err, errlen, "%s / %s", msg_get(M_PASS_WRONG, MSG_NL),
+		    msg_get(M_PASS_WRONG, MSG_EN));
 		rc = UNLOCK_EWRONG;
 		goto out;
 	}
@@ -176,8 +178,12 @@ unlock_lock(const char *dir, const char *keydir, const char *pass,
 	int rc = -1;
 
 	if (len < UNLOCK_PASS_MIN) {
-		snprintf(err, errlen, "wachtwoord te kort / passphrase too "
-		    "short (at least %d characters)", UNLOCK_PASS_MIN);
+		char n[16], nl[128], en[128];
+
+		snprintf(n, sizeof n, "%d", UNLOCK_PASS_MIN);
+		snprintf(err, errlen, "%s / %s", msg_format(nl, sizeof nl,
+		    M_PASS_SHORT, MSG_NL, n, NULL), msg_format(en, sizeof en,
+		    M_PASS_SHORT, MSG_EN, n, NULL));
 		return -1;
 	}
 	switch (unlock_enabled(dir, err, errlen)) {

@@ -102,6 +102,61 @@ apply_forms(sqlite3 *db, const uint8_t *spk, const cJSON *forms, char *err,
 	return rv;
 }
 
+/* Waves held now but missing from the new list were closed: note when
+ * (corrected time), so their small cells wait the grace time from then. */
+static int
+note_closed(sqlite3 *db, const cJSON *waves)
+{
+	sqlite3_stmt *st;
+	char e[ERRLEN], key[80], val[32];
+	time_t now;
+	int rv = 0;
+
+	if (update_now(db, &now, e, sizeof e) != 0 ||
+	    sqlite3_prepare_v2(db, "SELECT id FROM waves", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const cJSON *w;
+		int still = 0;
+		void *v;
+		size_t len;
+
+		cJSON_ArrayForEach(w, waves) {
+			const char *wid = wire_str(w, "id", 40);
+			if (wid != NULL && strcmp(wid, id) == 0)
+				still = 1;
+		}
+		snprintf(key, sizeof key, "wave_closed:%s", id);
+		if (still || store_meta_get(db, key, &v, &len) == 0) {
+			if (!still)
+				free(v);
+			continue;
+		}
+		snprintf(val, sizeof val, "%lld", (long long)now);
+		if (store_meta_set(db, key, val, strlen(val)) != 0)
+			rv = -1;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+int
+update_wave_closed(sqlite3 *db, const char *id, time_t *when)
+{
+	char key[80];
+	void *v;
+	size_t len;
+
+	snprintf(key, sizeof key, "wave_closed:%s", id);
+	if (store_meta_get(db, key, &v, &len) != 0)
+		return -1;
+	*when = (time_t)strtoll(v, NULL, 10);
+	free(v);
+	return 0;
+}
+
 static int
 apply_waves(sqlite3 *db, const cJSON *waves, char *err, size_t errlen)
 {
@@ -109,7 +164,8 @@ apply_waves(sqlite3 *db, const cJSON *waves, char *err, size_t errlen)
 	const cJSON *w;
 	int rv = 0;
 
-	if (store_exec(db, "DELETE FROM waves", err, errlen) != 0)
+	if (note_closed(db, waves) != 0 ||
+	    store_exec(db, "DELETE FROM waves", err, errlen) != 0)
 		return -1;
 	if (waves == NULL)
 		return 0;

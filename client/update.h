@@ -43,6 +43,10 @@ struct kiosk_settings {
 int update_apply(sqlite3 *db, const uint8_t spk[PCRYPTO_SIGN_PK],
     const cJSON *state, const char *hash, char *err, size_t errlen);
 
+/* When the terminal learnt that campaign id was closed (it left the
+ * server's list): 0 with *when, or -1 if it never did. */
+int update_wave_closed(sqlite3 *db, const char *id, time_t *when);
+
 /* The settings in force (server's, else defaults); k clamped to >= 3. */
 void update_settings(sqlite3 *db, struct kiosk_settings *out);
 

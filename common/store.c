@@ -24,6 +24,30 @@ store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 }
 
 int
+store_add_column(sqlite3 *db, const char *table, const char *column,
+    const char *def, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char sql[512];
+	int have = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) "
+	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (have)
+		return 0;
+	snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table,
+	    column, def);
+	return store_exec(db, sql, err, errlen);
+}
+
+int
 store_begin(sqlite3 *db, char *err, size_t errlen)
 {
 	return store_exec(db, "BEGIN IMMEDIATE", err, errlen);

@@ -20,6 +20,11 @@ int store_open(const char *path, int create, const char *schema,
     sqlite3 **db, char *err, size_t errlen);
 void store_close(sqlite3 *db); /* accepts NULL; checkpoints the WAL */
 
+/* Add a column to a table made by an older version, if it lacks it:
+ * "ALTER TABLE t ADD COLUMN def". 0 or -1. */
+int store_add_column(sqlite3 *db, const char *table, const char *column,
+    const char *def, char *err, size_t errlen);
+
 /* Run SQL without results. 0 or -1 with sqlite's message in err. */
 int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 int store_begin(sqlite3 *db, char *err, size_t errlen); /* IMMEDIATE */

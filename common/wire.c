@@ -107,7 +107,9 @@ wire_padded(cJSON *body)
 	static const size_t classes[] = {1024, 4096, 16384, 65536, 262144,
 	    1048576, WIRE_MAX_MSG};
 	char *text = cJSON_PrintUnformatted(body), *pad;
-	size_t len, total, want = 0, extra = sizeof ",\"pad\":\"\"" - 1;
+	/* ,"pad":"" - without the comma in an empty object */
+	size_t len, total, want = 0, extra = sizeof ",\"pad\":\"\"" -
+	    (body->child == NULL ? 2 : 1);
 
 	if (text == NULL)
 		return NULL;

@@ -216,7 +216,8 @@ add_state(struct server *s, const struct terminal_rec *t, const char *have,
     cJSON *b)
 {
 	cJSON *st = cJSON_CreateObject();
-	char err[ERRLEN], hex[2 * PCRYPTO_HASH_BYTES + 1], *text;
+	char err[ERRLEN] = "out of memory", hex[2 * PCRYPTO_HASH_BYTES + 1];
+	char *text;
 	uint8_t h[PCRYPTO_HASH_BYTES];
 
 	if (st == NULL || terminal_state(s, t->teams, st, err, sizeof err) != 0 ||

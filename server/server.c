@@ -159,8 +159,11 @@ server_open(struct server **out, const char *dir, const char *config_path,
 		    "init)", dir, dir);
 		goto fail;
 	}
+	/* Installations made by older versions get what they lack. */
 	if (store_open(p, 0, NULL, &s->db, err, errlen) != 0 ||
-	    store_exec(s->db, WAVES_TABLE, err, errlen) != 0)
+	    store_exec(s->db, WAVES_TABLE, err, errlen) != 0 ||
+	    store_add_column(s->db, "terminals", "last_seq",
+	    "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0)
 		goto fail;
 	if (keypath(p, sizeof p, dir, "sign.sk") != 0 ||
 	    (s->sign_sk = pcrypto_key_read_secret(p, PCRYPTO_SIGN_SK, err,

@@ -41,8 +41,14 @@ check "sync after the wave closed" "$B/pols-kiosk" --data "$T/k" sync
 set +e; out=$(memo 2>&1); rc=$?; set -e
 [ "$rc" -eq 2 ] && grep -q "no open campaign" <<<"$out" || fail "MEMO after the wave closed: $rc $out"
 echo "  ok: after the wave closed the terminal refuses new MEMO answers"
-eq "the one MEMO response went with the closing sync (its wave is over)" \
-	"$(sqlite3 "$S/server.db" "SELECT n FROM cells WHERE unit='bt-hengelo' AND form='medewerkersmonitor'")" 1
+memo_cells() { sqlite3 "$S/server.db" "SELECT COALESCE(SUM(n),0) FROM cells WHERE unit='bt-hengelo' AND form='medewerkersmonitor'"; }
+eq "the single MEMO response waits for the grace time after the close" "$(memo_cells)" 0
+stop_polsd
+POLS_NOW=2027-03-12T10:00:00Z start_polsd "$URL"
+POLS_NOW=2027-03-12T10:00:00Z "$B/pols-kiosk" --data "$T/k" sync
+eq "48 hours after the close it goes" "$(memo_cells)" 1
+stop_polsd
+start_polsd "$URL"
 
 # Settings: a new version arrives; an older one is refused.
 stop_polsd
