@@ -64,10 +64,21 @@ for t in $(seq 1 "$TERMS"); do
 done
 for t in $(seq 1 "$BURST"); do enroll "bu$t" "bu-$t"; done
 
-start() { # serverdir
-	"$B/polsd" --data "$1" --listen "$URL" 2>"$W/polsd.log" &
-	PID=$!
-	for _ in $(seq 200); do grep -q listening "$W/polsd.log" && return; sleep 0.05; done
+start() { # serverdir; retries while the port is still taken
+	local try
+	for try in $(seq 20); do
+		"$B/polsd" --data "$1" --listen "$URL" 2>"$W/polsd.log" &
+		PID=$!
+		for _ in $(seq 200); do
+			grep -q listening "$W/polsd.log" && return
+			kill -0 "$PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		wait "$PID" 2>/dev/null || true
+		PID=
+		sleep 0.5
+	done
+	cat "$W/polsd.log" >&2
 	echo "polsd did not start" >&2; exit 1
 }
 stop() { kill "$PID"; wait "$PID" || true; PID=; }
@@ -96,35 +107,49 @@ json() { # name value unit bound ratio params...
 		"$name" "$value" "$unit" "$bound" "$ratio" "$*"
 }
 
-ingest() { # shape prefix per
-	local shape=$1 p=$2 n=0 t0 t1 bound_out bound_n bound_s run_s rate brate ratio
+REPS=${BENCH_REPS:-3}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+ingest() { # shape prefix: REPS runs, each against its own bound; medians
+	local shape=$1 p=$2 n=0 r t0 t1 bound_out bound_s run_s got
+	local rates=() brates=() ratios=()
 	for t in $(seq 1 "$TERMS"); do n=$((n + $(pending "$W/k/$p$t"))); done
-	cp -a "$S" "$W/bound-$shape"
-	bound_out=$("$BB/bench_bound" "$W/bound-$shape" $(for t in $(seq 1 "$TERMS"); do echo "$W/k/$p$t"; done))
-	bound_n=${bound_out% *}
-	bound_s=${bound_out#* }
-	[ "$bound_n" = "$n" ] || { echo "bound applied $bound_n of $n" >&2; exit 1; }
-	cp -a "$S" "$W/run-$shape"
-	start "$W/run-$shape"
-	t0=$(now)
-	for t in $(seq 1 "$TERMS"); do
-		printf 'sync_timeout = 600\n' >"$W/k/$p$t/kiosk.conf"
-		"$B/pols-kiosk" --data "$W/k/$p$t" sync &
+	for t in $(seq 1 "$TERMS"); do cp -a "$W/k/$p$t" "$W/k/$p$t.orig"; done
+	for r in $(seq 1 "$REPS"); do
+		rm -rf "$W/bound-$shape" "$W/run-$shape"
+		cp -a "$S" "$W/bound-$shape"
+		bound_out=$("$BB/bench_bound" "$W/bound-$shape" $(for t in $(seq 1 "$TERMS"); do echo "$W/k/$p$t"; done))
+		[ "${bound_out% *}" = "$n" ] || { echo "bound applied ${bound_out% *} of $n" >&2; exit 1; }
+		bound_s=${bound_out#* }
+		cp -a "$S" "$W/run-$shape"
+		start "$W/run-$shape"
+		t0=$(now)
+		for t in $(seq 1 "$TERMS"); do
+			printf 'sync_timeout = 600\n' >"$W/k/$p$t/kiosk.conf"
+			"$B/pols-kiosk" --data "$W/k/$p$t" sync &
+		done
+		wait $(jobs -p | grep -v "^$PID$") 2>/dev/null || true
+		t1=$(now)
+		stop
+		got=$(sqlite3 "$W/run-$shape/server.db" "SELECT COUNT(*) FROM applied")
+		[ "$got" = "$n" ] || { echo "polsd applied $got of $n" >&2; exit 1; }
+		run_s=$(echo "$t1 - $t0" | bc -l)
+		rates+=("$(echo "$n / $run_s" | bc -l)")
+		brates+=("$(echo "$n / $bound_s" | bc -l)")
+		ratios+=("$(echo "$n / $run_s / ($n / $bound_s)" | bc -l)")
+		for t in $(seq 1 "$TERMS"); do
+			rm -rf "$W/k/$p$t"
+			cp -a "$W/k/$p$t.orig" "$W/k/$p$t"
+		done
 	done
-	wait $(jobs -p | grep -v "^$PID$") 2>/dev/null || true
-	t1=$(now)
-	stop
-	local got
-	got=$(sqlite3 "$W/run-$shape/server.db" "SELECT COUNT(*) FROM applied")
-	[ "$got" = "$n" ] || { echo "polsd applied $got of $n" >&2; exit 1; }
-	run_s=$(echo "$t1 - $t0" | bc -l)
-	rate=$(echo "$n / $run_s" | bc -l)
-	brate=$(echo "$n / $bound_s" | bc -l)
-	ratio=$(echo "$rate / $brate" | bc -l)
-	say "$(printf 'ingest %-18s %2d terminals %6d batches  %8.1f batches/s  bound %8.1f  ratio %.2f' \
-		"$shape" "$TERMS" "$n" "$rate" "$brate" "$ratio")"
+	local rate brate ratio
+	rate=$(printf '%s\n' "${rates[@]}" | median)
+	brate=$(printf '%s\n' "${brates[@]}" | median)
+	ratio=$(printf '%s\n' "${ratios[@]}" | median)
+	say "$(printf 'ingest %-18s %2d terminals %6d batches  %8.1f batches/s  bound %8.1f  ratio %.2f  (median of %d; ratios %s)' \
+		"$shape" "$TERMS" "$n" "$rate" "$brate" "$ratio" "$REPS" "$(printf '%.2f ' "${ratios[@]}")")"
 	json ingest "$(printf %.1f "$rate")" "batches/s" "$(printf %.1f "$brate")" "$(printf %.3f "$ratio")" \
-		",\"terminals\":$TERMS,\"batches\":$n,\"shape\":\"$shape\",\"commit_group\":64,\"transport\":\"tcp loopback\""
+		",\"terminals\":$TERMS,\"batches\":$n,\"shape\":\"$shape\",\"commit_group\":64,\"transport\":\"tcp loopback\",\"runs\":$REPS"
 }
 
 ingest team-thermometer tt "$PER_TT"
