@@ -583,7 +583,7 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 		const char *reason = wire_str(r, "reason", 255);
 		size_t i;
 
-		if (!id || !hash || !status)
+		if (!id || !hash || !status || strlen(hash) != 64)
 			continue;
 		for (i = 0; i < nsent; i++)
 			if (strcmp(sent[i].id, id) == 0)

@@ -260,15 +260,17 @@ static void
 reply_seeds(const char *dir, const uint8_t *old_ack, size_t old_len)
 {
 	const int sb = FUZZ_R_SIGN | FUZZ_R_BIND;
-	char *ch = challenge_body(0), *chs = challenge_body(1);
-	char *applied = ack_body("applied", NULL);
-	char *dup = ack_body("duplicate", NULL);
-	char *refused = ack_body("refused", "counts: empty batch");
-	char *revoked = error_body(WIRE_E_REVOKED);
-	char *stale = error_body(WIRE_E_CHALLENGE);
+	char *ch, *chs, *applied, *dup, *refused, *revoked, *stale;
 	struct recs r;
 
-	fuzz_reply_setup();
+	fuzz_reply_setup(); /* the batch's hash */
+	ch = challenge_body(0);
+	chs = challenge_body(1);
+	applied = ack_body("applied", NULL);
+	dup = ack_body("duplicate", NULL);
+	refused = ack_body("refused", "counts: empty batch");
+	revoked = error_body(WIRE_E_REVOKED);
+	stale = error_body(WIRE_E_CHALLENGE);
 	if (getenv("FUZZ_DEBUG"))
 		log_init("mkseeds", LOG_DEBUG);
 	r.len = 0;

@@ -308,6 +308,16 @@ nng_recv(nng_socket s, void *data, size_t *len, int flags)
 
 /* --- the terminal ------------------------------------------------------ */
 
+static void
+fuzz_reply_teardown(void)
+{
+	/* Before fuzz_wire_teardown (atexit runs in reverse), which removes
+	 * the folder the terminal lives in. */
+	kiosk_close(fr.k);
+	free(fr.req);
+	memset(&fr, 0, sizeof fr);
+}
+
 int
 fuzz_reply_setup(void)
 {
@@ -336,6 +346,7 @@ fuzz_reply_setup(void)
 	pcrypto_hash(fr.sealed, sizeof fr.sealed, h);
 	util_hex(fr.sealed_hash, h, sizeof h);
 	fr.ready = 1;
+	atexit(fuzz_reply_teardown);
 	return 0;
 }
 

@@ -1,15 +1,22 @@
 /*
  * test_fuzz_regress.c - replay, without clang or libFuzzer, every input in
- * tests/fuzz/regress/ (inputs that once crashed or broke the protocol)
- * and the seed corpus tests/fuzz/corpus/wire/ through the same entry as
- * the fuzz target (tests/fuzz/wire_entry.c): a real installation, the real
- * ingest_handle, and the protocol checks on every reply, which abort on a
- * violation. The seeds must also still reach deep: a CHALLENGE, an ACK
- * and an applied batch, so the fuzzer is not left knocking at the door
- * after a protocol change. Paths are relative to the repository root (as
- * tests/run.sh runs) or to $POLS_SRCDIR.
+ * tests/fuzz/regress/ (inputs that once crashed or broke the protocol:
+ * files named reply-* go to the terminal's entry, all others to the
+ * server's) and the seed corpora tests/fuzz/corpus/wire/ and
+ * tests/fuzz/corpus/reply/ through the same entries as the fuzz targets
+ * (tests/fuzz/wire_entry.c, tests/fuzz/reply_entry.c): a real
+ * installation and a real terminal, the real ingest_handle and
+ * kiosk_sync, and the protocol checks, which abort on a violation. The
+ * seeds must also still reach deep (a CHALLENGE, an ACK, an applied
+ * batch; a settled and a revoked terminal), so the fuzzers are not left
+ * knocking at the door after a protocol change. Paths are relative to
+ * the repository root (as tests/run.sh runs) or to $POLS_SRCDIR.
+ *
+ * reply_entry.c stands in for NNG in this program: it makes no network
+ * calls anyway.
  */
 #include "../fuzz/wire_entry.c"
+#include "../fuzz/reply_entry.c"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +26,7 @@
 /* Feed every file of dir (sorted; not dot files or *.md) to the entry.
  * Returns how many; -1 when dir cannot be read. */
 static int
-replay_dir(const char *sub)
+replay_dir(const char *sub, int reply)
 {
 	const char *src = getenv("POLS_SRCDIR");
 	char dir[1024], p[2048], err[ERRLEN], *buf;
@@ -43,8 +50,12 @@ replay_dir(const char *sub)
 				fail_msg("%s", err);
 			printf("  replay %s (%zu bytes)\n", p, len);
 			fflush(stdout);
-			assert_int_equal(fuzz_wire_one((const uint8_t *)buf,
-			    len), 0);
+			if (reply || strncmp(name, "reply-", 6) == 0)
+				assert_int_equal(fuzz_reply_one(
+				    (const uint8_t *)buf, len), 0);
+			else
+				assert_int_equal(fuzz_wire_one(
+				    (const uint8_t *)buf, len), 0);
 			free(buf);
 			count++;
 		}
@@ -59,7 +70,7 @@ test_regressions(void **state)
 {
 	(void)state;
 	/* The folder may be empty (git keeps only its README). */
-	assert_true(replay_dir("tests/fuzz/regress") >= 0);
+	assert_true(replay_dir("tests/fuzz/regress", 0) >= 0);
 }
 
 static void
@@ -68,7 +79,7 @@ test_seeds_reach_deep(void **state)
 	long applied = fz.st.applied;
 
 	(void)state;
-	assert_true(replay_dir("tests/fuzz/corpus/wire") >= 3);
+	assert_true(replay_dir("tests/fuzz/corpus/wire", 0) >= 3);
 	assert_true(fz.st.replies[WIRE_CHALLENGE] > 0);
 	assert_true(fz.st.replies[WIRE_ACK] > 0);
 	assert_true(fz.st.replies[WIRE_ERROR] > 0);
@@ -76,11 +87,23 @@ test_seeds_reach_deep(void **state)
 	assert_true(fz.st.applied > applied);
 }
 
+static void
+test_reply_seeds_reach_deep(void **state)
+{
+	long acked = fr.acked, revoked = fr.revoked, refused = fr.refused;
+
+	(void)state;
+	assert_true(replay_dir("tests/fuzz/corpus/reply", 1) >= 3);
+	assert_true(fr.acked > acked);
+	assert_true(fr.revoked > revoked);
+	assert_true(fr.refused > refused);
+}
+
 static int
 setup(void **state)
 {
 	(void)state;
-	return fuzz_wire_setup();
+	return fuzz_wire_setup() || fuzz_reply_setup();
 }
 
 int
@@ -89,6 +112,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regressions),
 		cmocka_unit_test(test_seeds_reach_deep),
+		cmocka_unit_test(test_reply_seeds_reach_deep),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
