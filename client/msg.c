@@ -21,13 +21,15 @@ static const struct msg msgs[M_COUNT] = {
 	    "Je naam wordt niet gevraagd. We bewaren alleen totalen per team "
 	    "en periode, versleuteld; jouw losse antwoorden bewaren we niet. "
 	    "Je teamchef ziet de cijfers van je team pas als 5 collega's of "
-	    "meer meedoen. HR ziet alleen hogere niveaus (district, eenheid). "
+	    "meer meedoen. HR ziet ook alleen totalen, per team en hoger, met "
+	    "dezelfde grens. "
 	    "Hulp nodig? Ga naar je leidinggevende, een vertrouwenspersoon, "
 	    "het Netwerk Diversiteit (NDV) of de sociale helpdesk.",
 	    "You are not asked for your name. We keep only totals per team "
 	    "and period, encrypted; your single answers are not kept. Your "
 	    "team chief sees your team's figures only when 5 colleagues or "
-	    "more take part. HR sees only higher levels (district, unit). "
+	    "more take part. HR also sees only totals, per team and higher, "
+	    "with the same limit. "
 	    "Need help? Go to your leader, a vertrouwenspersoon (confidential "
 	    "adviser), the diversity network (NDV) or the social help desk."},
 	[M_LANG_PROMPT] = {"Kies je taal om te beginnen:",
