@@ -105,11 +105,15 @@ tests-build: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
 $(O)/bench/%: $(O)/bench/%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
 
 # Benchmarks print a table and one JSON line per figure (docs/performance.md).
-.PHONY: bench bench-sync
-bench: bench-sync
+.PHONY: bench bench-sync bench-kiosk
+bench: bench-sync bench-kiosk
+
+bench-kiosk: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@POLS_BIN=$(abspath $(B)) POLS_BENCHBIN=$(abspath $(O)/bench) bench/bench-kiosk.sh
 
 bench-sync: deps
 	@$(MAKE) --no-print-directory tests-build $(BENCH_BIN)
