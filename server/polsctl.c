@@ -39,6 +39,7 @@ usage(FILE *f)
 	    "  form check FILE.json                  list every problem (no --data)\n"
 	    "  form show FILE.json [--lang nl|en]    the form as a respondent reads it\n"
 	    "  terminal add NAME --teams ID,ID --out BUNDLE [--server URL]\n"
+	    "  terminal teams NAME --teams ID,ID    change its teams\n"
 	    "  terminal revoke NAME\n"
 	    "  terminal list\n"
 	    "  wave open --form ID --scope UNIT --from DATE --to DATE [--modules M,M]\n"
@@ -162,6 +163,14 @@ cmd_terminal(struct server *s, int argc, char **argv, char *err,
 		    argv[1], v[1]);
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[0], "teams") == 0 &&
+	    strcmp(argv[2], "--teams") == 0) {
+		if (terminal_set_teams(s, argv[1], argv[3], err, errlen) != 0)
+			return -1;
+		printf("terminal '%s' bedient nu / now serves: %s\n", argv[1],
+		    argv[3]);
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[0], "revoke") == 0) {
 		if (terminal_revoke(s, argv[1], err, errlen) != 0)
 			return -1;
@@ -170,7 +179,7 @@ cmd_terminal(struct server *s, int argc, char **argv, char *err,
 	}
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return terminal_list(s, err, errlen);
-	snprintf(err, errlen, "terminal add|revoke|list");
+	snprintf(err, errlen, "terminal add|teams|revoke|list");
 	return -2;
 }
 

@@ -335,6 +335,40 @@ terminal_revoke(struct server *s, const char *name, char *err,
 }
 
 int
+terminal_set_teams(struct server *s, const char *name, const char *teams,
+    char *err, size_t errlen)
+{
+	struct terminal_rec t;
+	cJSON *check = cJSON_CreateArray();
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (terminal_get(s, name, &t) != 0) {
+		snprintf(err, errlen, "no terminal named '%s'", name);
+		goto out;
+	}
+	if (strlen(teams) >= TERMINAL_TEAMS_MAX) {
+		snprintf(err, errlen, "--teams is too long");
+		goto out;
+	}
+	if (check == NULL || bundle_teams(s, check, teams, err, errlen) != 0)
+		goto out;
+	if (store_prepare(s->db, "UPDATE terminals SET teams = ? WHERE name = ?",
+	    &st, err, errlen) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, teams, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rv = 0;
+	else
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+out:
+	cJSON_Delete(check);
+	return rv;
+}
+
+int
 terminal_bind(struct server *s, const char *name,
     const uint8_t pk[PCRYPTO_SIGN_PK])
 {

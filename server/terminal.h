@@ -47,6 +47,11 @@ int terminal_add(struct server *s, const char *name, const char *teams,
 int terminal_revoke(struct server *s, const char *name, char *err,
     size_t errlen);
 
+/* Give a terminal another list of teams (each of kind team). It learns
+ * them at its next sync. 0 or -1 with reason. */
+int terminal_set_teams(struct server *s, const char *name, const char *teams,
+    char *err, size_t errlen);
+
 /* Bind pk to a terminal that has none yet. 0, or -1. */
 int terminal_bind(struct server *s, const char *name,
     const uint8_t pk[PCRYPTO_SIGN_PK]);

@@ -29,6 +29,16 @@ check "sync" "$B/pols-kiosk" --data "$T/k" sync
 eq "the next responses were filed under version 2" \
 	"$(sqlite3 "$S/server.db" "SELECT version || ':' || n FROM cells WHERE unit='bt-hengelo' AND form='team-thermometer'")" "2:5"
 
+# The terminal's teams change on the server; it learns at its next sync.
+set +e; out=$(answer k bt-almelo 5 5 5 5 5 2>&1); rc=$?; set -e
+[ "$rc" -eq 2 ] || fail "bt-almelo before the change: $rc $out"
+check "polsctl terminal teams" "$B/polsctl" --data "$S" terminal teams k --teams bt-hengelo,bt-almelo
+check "sync brings the new teams" "$B/pols-kiosk" --data "$T/k" sync
+check "the terminal now takes answers for bt-almelo" answer k bt-almelo 5 5 5 5 5
+set +e; out=$("$B/polsctl" --data "$S" terminal teams k --teams twente 2>&1); rc=$?; set -e
+[ "$rc" -eq 1 ] && grep -q "is a district, not a team" <<<"$out" || fail "teams = a district: $out"
+echo "  ok: a district is refused as a team"
+
 # A campaign opens after enrollment, then closes.
 set +e; out=$(memo 2>&1); rc=$?; set -e
 [ "$rc" -eq 2 ] && grep -q "no open campaign" <<<"$out" || fail "MEMO before any wave: $rc $out"
