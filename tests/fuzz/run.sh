@@ -6,7 +6,8 @@
 # For each TARGET: BUILD/fuzz_TARGET runs SECONDS seconds on a working
 # corpus BUILD/corpus/TARGET (new inputs go there) seeded from the
 # committed tests/fuzz/corpus/TARGET, with tests/fuzz/TARGET.dict when it
-# exists. Crashes, leaks, sanitizer reports, protocol violations (aborts)
+# exists, and -max_len 16384 (65536 for form and bundle). Crashes,
+# leaks, sanitizer reports, protocol and invariant violations (aborts)
 # and inputs slower than 10 s stop it; the input is written to
 # BUILD/crashes/ and this script exits 1 and says how to add it to
 # tests/fuzz/regress/. The full libFuzzer log is BUILD/TARGET.log. Ends
@@ -17,7 +18,8 @@ build=${1:?build folder} secs=${2:?seconds}
 shift 2
 rc=0 pass=0 fail=0
 mkdir -p "$build/crashes" "$build/tmp"
-# The targets' installations: what a crash leaves behind stays in BUILD.
+# The targets' installations: what a crash leaves behind stays in BUILD
+# (fuzz_bundle's terminal folders go to /dev/shm when it is writable).
 TMPDIR=$(cd "$build/tmp" && pwd)
 export TMPDIR
 for t in "$@"; do
@@ -26,9 +28,21 @@ for t in "$@"; do
 	rm -f "$build/crashes/$t-"*
 	dict=()
 	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+	# Longer inputs where the real ones are: the Medewerkersmonitor form
+	# (43 KB) and a bundle carrying it (59 KB) must not be cut.
+	case $t in
+	form | bundle) maxlen=65536 ;;
+	*) maxlen=16384 ;;
+	esac
+	# kiosk_enroll fsyncs keys and database: on tmpfs that is free.
+	tmp=$TMPDIR
+	if [ "$t" = bundle ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		tmp=/dev/shm
+	fi
 	echo "fuzz: $t for $secs s (log: $log)"
-	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=16384 -print_final_stats=1 "${dict[@]}" \
+	if TMPDIR=$tmp "$bin" -max_total_time="$secs" -timeout=10 \
+		-rss_limit_mb=2048 -max_len="$maxlen" -print_final_stats=1 \
+		"${dict[@]}" \
 		-artifact_prefix="$build/crashes/$t-" \
 		"$build/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
 		grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1
@@ -38,7 +52,7 @@ for t in "$@"; do
 	else
 		rc=1 fail=$((fail + 1))
 		echo "FAIL  fuzz: $t found a problem:"
-		grep -E 'ERROR:|SUMMARY:|PROTOCOL VIOLATION|runtime error|^    #[0-9]' "$log" | head -n 40
+		grep -E 'ERROR:|SUMMARY:|PROTOCOL VIOLATION|INVARIANT VIOLATION|runtime error|^    #[0-9]' "$log" | head -n 40
 		for f in "$build/crashes/$t-"*; do
 			[ -f "$f" ] || continue
 			echo "  input $f ($(wc -c <"$f") bytes); replay: $bin $f"
