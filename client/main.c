@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,7 @@ main(int argc, char **argv)
 	char *args[2];
 
 	umask(077);
+	signal(SIGXFSZ, SIG_IGN); /* a file-size limit: EFBIG, not death */
 	log_init("pols-kiosk", LOG_WARN);
 	while ((c = getopt_long(argc, argv, "+d:k:h", opts, NULL)) != -1) {
 		switch (c) {

@@ -603,6 +603,11 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 				sqlite3_bind_int64(st, 2, today(k));
 				if (sqlite3_step(st) == SQLITE_DONE)
 					(*done)++;
+				else if (x == XR_OK) { /* a full disk, say */
+					snprintf(err, errlen, "database: %s",
+					    sqlite3_errmsg(k->db));
+					x = XR_FATAL;
+				}
 				sqlite3_finalize(st);
 			}
 		} else if (strcmp(status, "refused") == 0) {
@@ -620,7 +625,7 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 		}
 	}
 	cJSON_Delete(rep);
-	return XR_OK;
+	return x; /* XR_FATAL: an ACK we could not record; sent again later */
 }
 
 static long

@@ -96,13 +96,35 @@ quick_check(sqlite3 *db, const char *path, char *err, size_t errlen)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *r = (const char *)sqlite3_column_text(st, 0);
 		ok = r != NULL && strcmp(r, "ok") == 0;
+		if (!ok)
+			snprintf(err, errlen,
+			    "'%s' is damaged (sqlite quick_check failed: %.200s); "
+			    "restore it from a backup",
+			    path, r ? r : sqlite3_errmsg(db));
+		for (char *c = err; !ok && *c; c++)
+			if (*c == '\n')
+				*c = ' '; /* one line */
+	} else {
+		snprintf(err, errlen, "'%s' is damaged (sqlite quick_check "
+		    "failed: %s); restore it from a backup", path,
+		    sqlite3_errmsg(db));
 	}
-	if (!ok)
-		snprintf(err, errlen,
-		    "'%s' is damaged (sqlite quick_check failed: %s); "
-		    "restore it from a backup",
-		    path, sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+	/* A file cut to zero bytes is a valid, empty sqlite database. */
+	if (ok) {
+		int tables = -1;
+		if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master",
+		    -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				tables = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+		}
+		if (tables == 0) {
+			snprintf(err, errlen, "'%s' is empty (truncated?); "
+			    "restore it from a backup", path);
+			return -1;
+		}
+	}
 	return ok ? 0 : -1;
 }
 

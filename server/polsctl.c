@@ -14,6 +14,7 @@
  * Exit codes: 0 done, 1 failed (message on stderr), 2 usage error.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,7 @@ main(int argc, char **argv)
 	int c, rv;
 
 	umask(077);
+	signal(SIGXFSZ, SIG_IGN); /* a file-size limit: EFBIG, not death */
 	log_init("polsctl", LOG_WARN);
 	while ((c = getopt_long(argc, argv, "+d:c:h", opts, NULL)) != -1) {
 		switch (c) {

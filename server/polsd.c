@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	umask(077);
+	signal(SIGXFSZ, SIG_IGN); /* a file-size limit: EFBIG, not death */
 	log_init("polsd", LOG_INFO);
 	while ((c = getopt_long(argc, argv, "d:l:c:h", opts, NULL)) != -1) {
 		switch (c) {
