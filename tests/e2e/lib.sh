@@ -17,7 +17,11 @@ cleanup() {
 		cat "$T"/*.log >&2
 		rc=1
 	fi
-	rm -rf "$T"
+	if [ "$rc" -ne 0 ] && [ -n "${POLS_KEEP:-}" ]; then
+		echo "kept: $T" >&2 # POLS_KEEP=1: the files of a failed run stay
+	else
+		rm -rf "$T"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
