@@ -31,7 +31,7 @@ endif
 ALL_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -g \
               $(WARN) $(SANFLAGS) -MMD -MP -Icommon -Iserver -Iclient $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-LIBS        = $(NNG_LIBS) $(DEP_LIBS) -lpthread
+LIBS        = $(NNG_LIBS) $(DEP_LIBS) -lpthread -lm
 
 ifeq ($(V),1)
 Q :=

@@ -283,6 +283,75 @@ agg_n(const struct agg *a)
 
 /* ---- lookups ------------------------------------------------------------ */
 
+static struct agg_item *find_item(const struct agg *, const char *, size_t);
+static struct agg_scale *find_scale(const struct agg *, const char *, size_t);
+
+struct agg *
+agg_empty(void)
+{
+	return calloc(1, sizeof(struct agg));
+}
+
+int
+agg_item_find(const struct agg *a, const char *id)
+{
+	const struct agg_item *it = a != NULL ? find_item(a, id, 0) : NULL;
+
+	return it != NULL ? (int)(it - a->items) : -1;
+}
+
+size_t
+agg_item_n_options(const struct agg *a, size_t i)
+{
+	return a->items[i].n_opt;
+}
+
+const char *
+agg_item_value(const struct agg *a, size_t i, size_t o)
+{
+	return a->items[i].val[o];
+}
+
+uint64_t
+agg_item_count(const struct agg *a, size_t i, size_t o)
+{
+	return a->items[i].cnt[o];
+}
+
+uint64_t
+agg_item_na(const struct agg *a, size_t i)
+{
+	return a->items[i].na;
+}
+
+uint64_t
+agg_item_ns(const struct agg *a, size_t i)
+{
+	return a->items[i].ns;
+}
+
+int
+agg_scale_get(const struct agg *a, const char *id, struct agg_scale_view *out)
+{
+	const struct agg_scale *s = a != NULL ? find_scale(a, id, 0) : NULL;
+
+	memset(out, 0, sizeof *out);
+	out->alpha = -1;
+	if (s == NULL)
+		return -1;
+	out->n = s->n;
+	out->sum = s->sum;
+	out->sumsq = s->sumsq;
+	memcpy(out->zone, s->zone, sizeof out->zone);
+	memcpy(out->hist, s->hist, sizeof out->hist);
+	if (s->k > 0) {
+		out->full_n = s->full_n;
+		out->alpha = score_alpha(s->k, s->full_n, s->isum, s->iprod);
+	}
+	return 0;
+}
+
+
 static struct agg_item *
 find_item(const struct agg *a, const char *id, size_t hint)
 {

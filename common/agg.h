@@ -35,6 +35,10 @@ struct agg; /* opaque */
 struct agg *agg_new(const struct form *f);
 void agg_free(struct agg *a); /* accepts NULL; wipes memory */
 
+/* An aggregate with n = 0 and no items or scales, to merge others into
+ * (it takes their items, scales and Cronbach blocks). NULL on OOM. */
+struct agg *agg_empty(void);
+
 /* Fold one validated response in (r from form_response_parse against the
  * same form). Returns 0, or -1 when a count would pass AGG_MAX_COUNT. */
 int agg_add(struct agg *a, const struct form *f, const struct form_response *r);
@@ -65,5 +69,26 @@ void agg_drop_full(struct agg *a);
  * side's n as "_ns" so sums stay consistent. Returns 0, or -1 on overflow
  * past AGG_MAX_COUNT (into unchanged) or OOM. */
 int agg_merge(struct agg *into, const struct agg *from);
+
+/* Read access, for the indicators (server/indicators.c). Items and scales
+ * are looked up by id; -1 / NULL when a has none of that id. */
+int agg_item_find(const struct agg *a, const char *id);
+size_t agg_item_n_options(const struct agg *a, size_t i);
+const char *agg_item_value(const struct agg *a, size_t i, size_t o);
+uint64_t agg_item_count(const struct agg *a, size_t i, size_t o);
+uint64_t agg_item_na(const struct agg *a, size_t i);
+uint64_t agg_item_ns(const struct agg *a, size_t i);
+
+struct agg_scale_view {
+	uint64_t n;     /* respondents with a defined score */
+	uint64_t sum;   /* of their scores, 1/SCORE_UNIT points */
+	uint64_t sumsq; /* of squared scores, 1/SCORE_UNIT^2 points */
+	uint64_t zone[3]; /* green, amber, red */
+	uint64_t hist[10];
+	uint64_t full_n; /* respondents in the Cronbach block; 0: none */
+	double alpha;    /* Cronbach's alpha, -1 when undefined or no block */
+};
+int agg_scale_get(const struct agg *a, const char *id,
+    struct agg_scale_view *out);
 
 #endif

@@ -1259,8 +1259,10 @@ static void
 scale_parse(struct form *f, struct vctx *v, size_t i, const cJSON *j)
 {
 	static const char *const keys[] = { "id", "name", "items", "direction",
-		"cut", NULL };
+		"cut", "light", NULL };
 	static const char *const cut_keys[] = { "amber", "red", NULL };
+	static const char *const light_keys[] = { "red_share", "amber_share",
+		NULL };
 	struct form_scale *sc = &f->scales[i];
 	const cJSON *id, *items, *dir, *cut, *c, *cv[2];
 	char path[PATH_LEN], p[PATH_LEN], b[48];
@@ -1399,6 +1401,38 @@ scale_parse(struct form *f, struct vctx *v, size_t i, const cJSON *j)
 		return;
 	sc->cut_amber = cv[0]->valuedouble;
 	sc->cut_red = cv[1]->valuedouble;
+
+	/* The team light's rule (docs/indicators.md): optional shares. */
+	sc->light_red = FORM_LIGHT_RED_SHARE;
+	sc->light_amber = FORM_LIGHT_AMBER_SHARE;
+	if ((c = get(j, "light")) != NULL) {
+		double *dst[2] = { &sc->light_red, &sc->light_amber };
+
+		pathf(p, "%s.light", path);
+		if (!cJSON_IsObject(c)) {
+			problem(v, p, "must be an object {\"red_share\", "
+			    "\"amber_share\"}");
+			return;
+		}
+		check_keys(v, c, light_keys, p);
+		for (k = 0; k < 2; k++) {
+			const cJSON *x = get(c, light_keys[k]);
+			char q[PATH_LEN];
+
+			pathf(q, "%s.%s", p, light_keys[k]);
+			if (x == NULL)
+				continue;
+			if (!cJSON_IsNumber(x) || !(x->valuedouble > 0 &&
+			    x->valuedouble <= 1))
+				problem(v, q, "must be a share above 0 and at "
+				    "most 1");
+			else
+				*dst[k] = x->valuedouble;
+		}
+		if (sc->light_amber > sc->light_red)
+			problem(v, p, "amber_share %g is above red_share %g",
+			    sc->light_amber, sc->light_red);
+	}
 	if (!dir_ok)
 		return;
 	if (sc->direction == FORM_HIGHER_IS_WORSE && sc->cut_red < sc->cut_amber)

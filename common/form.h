@@ -98,7 +98,16 @@ struct form_scale {
 	char (*items)[FORM_ID_MAX];
 	enum form_direction direction;
 	double cut_amber, cut_red; /* on the 0-100 scale */
+	/* The team light (docs/indicators.md): red when the mean is in the
+	 * red zone or at least light_red of the respondents are; amber when
+	 * the mean is amber, at least light_amber are red, or half are red or
+	 * amber. From the form's optional "light": {"red_share",
+	 * "amber_share"}. */
+	double light_red, light_amber;
 };
+
+#define FORM_LIGHT_RED_SHARE 0.25
+#define FORM_LIGHT_AMBER_SHARE 0.10
 
 struct form {
 	char id[FORM_ID_MAX];

@@ -9,7 +9,12 @@
  *   polsctl --data DIR terminal add NAME --teams ID,ID --out BUNDLE [--server URL]
  *   polsctl --data DIR terminal revoke NAME
  *   polsctl --data DIR terminal list
- *   polsctl --data DIR report --team ID --form ID [--period P] [--format text|json]
+ *   polsctl --data DIR publish
+ *   polsctl --data DIR report --as ACCOUNT [--team ID | --unit ID] [--form ID]
+ *                             [--period P] [--format text|json|csv|html] [--out FILE]
+ *   polsctl --data DIR account add NAME --role chief|district|unit|hr [--team|--unit]
+ *   polsctl --data DIR account passwd|disable NAME; account list
+ *   polsctl --data DIR audit
  *
  * Exit codes: 0 done, 1 failed (message on stderr), 2 usage error.
  */
@@ -20,7 +25,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+#include <unistd.h>
+
+#include "account.h"
 #include "formtool.h"
+#include "publish.h"
 #include "log.h"
 #include "org.h"
 #include "report.h"
@@ -46,7 +56,12 @@ usage(FILE *f)
 	    "  wave open --form ID --scope UNIT --from DATE --to DATE [--modules M,M]\n"
 	    "  wave close ID\n"
 	    "  wave list\n"
-	    "  report --team ID --form ID [--period P] [--format text|json]\n"
+	    "  publish                               freeze what is due (closed + grace)\n"
+	    "  report --as ACCOUNT [--team ID | --unit ID] [--form ID] [--period P]\n"
+	    "         [--format text|json|csv|html] [--out FILE]\n"
+	    "  account add NAME --role chief|district|unit|hr [--team ID,ID | --unit ID]\n"
+	    "  account passwd NAME | account disable NAME | account list\n"
+	    "  audit                                 who asked for which report, when\n"
 	    "  config-example FILE                   commented polsd.conf\n");
 }
 
@@ -187,25 +202,116 @@ cmd_terminal(struct server *s, int argc, char **argv, char *err,
 static int
 cmd_report(struct server *s, int argc, char **argv, char *err, size_t errlen)
 {
-	static const char *const names[] = {"team", "form", "period",
-	    "format"};
-	const char *v[4] = {NULL, NULL, NULL, "text"};
+	static const char *const names[] = {"as", "team", "unit", "form",
+	    "period", "format", "out"};
+	const char *v[7] = {NULL, NULL, NULL, NULL, NULL, "text", NULL};
 	enum report_format fmt;
+	struct account a;
+	char *pw;
+	FILE *out = stdout;
+	int rv;
 
-	if (subopts(argc, argv, names, v, 4) != 0 || !v[0] || !v[1]) {
-		snprintf(err, errlen, "report --team ID --form ID [--period P] "
-		    "[--format text|json]");
+	if (subopts(argc, argv, names, v, 7) != 0 || v[0] == NULL ||
+	    (v[1] != NULL && v[2] != NULL)) {
+		snprintf(err, errlen, "report --as ACCOUNT [--team ID | --unit "
+		    "ID] [--form ID] [--period P] [--format text|json|csv|html] "
+		    "[--out FILE]");
 		return -2;
 	}
-	if (strcmp(v[3], "json") == 0)
-		fmt = REPORT_JSON;
-	else if (strcmp(v[3], "text") == 0)
-		fmt = REPORT_TEXT;
-	else {
-		snprintf(err, errlen, "--format must be text or json");
+	if (report_format_parse(v[5], &fmt) != 0) {
+		snprintf(err, errlen, "--format must be text, json, csv or "
+		    "html");
 		return -2;
 	}
-	return report_team(s, v[0], v[1], v[2], fmt, stdout, err, errlen);
+	if ((pw = account_read_password("wachtwoord / password: ")) == NULL) {
+		snprintf(err, errlen, "no password (POLS_PASSWORD or standard "
+		    "input)");
+		return -1;
+	}
+	rv = account_login(s, v[0], pw, &a, err, errlen);
+	sodium_free(pw);
+	if (rv != 0) {
+		account_audit(s, v[0], "login", "-", "refused");
+		return -1;
+	}
+	if (v[6] != NULL && (out = fopen(v[6], "w")) == NULL) {
+		snprintf(err, errlen, "%s: cannot write", v[6]);
+		return -1;
+	}
+	rv = report_for(s, &a, v[1] ? v[1] : v[2], v[3], v[4], fmt, out, err,
+	    errlen);
+	if (out != stdout && fclose(out) != 0 && rv == 0) {
+		snprintf(err, errlen, "%s: cannot write", v[6]);
+		rv = -1;
+	}
+	if (rv != 0 && v[6] != NULL)
+		unlink(v[6]); /* no half report */
+	return rv;
+}
+
+static int
+cmd_account(struct server *s, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	static const char *const names[] = {"role", "team", "unit"};
+	const char *v[3] = {NULL, NULL, NULL};
+	char *pw;
+	int rv;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return account_list(s, err, errlen);
+	if (argc == 2 && strcmp(argv[0], "disable") == 0) {
+		if ((rv = account_disable(s, argv[1], err, errlen)) == 0)
+			printf("account uitgeschakeld / disabled: %s\n",
+			    argv[1]);
+		return rv;
+	}
+	if (argc >= 2 && (strcmp(argv[0], "add") == 0 ||
+	    strcmp(argv[0], "passwd") == 0)) {
+		int add = argv[0][0] == 'a';
+		if ((add && (subopts(argc - 2, argv + 2, names, v, 3) != 0 ||
+		    v[0] == NULL || (v[1] && v[2]))) || (!add && argc != 2)) {
+			snprintf(err, errlen, "account add NAME --role "
+			    "chief|district|unit|hr [--team ID,ID | --unit ID]"
+			    " | account passwd NAME");
+			return -2;
+		}
+		if ((pw = account_read_password("nieuw wachtwoord / new "
+		    "password: ")) == NULL) {
+			snprintf(err, errlen, "no password (POLS_PASSWORD or "
+			    "standard input)");
+			return -1;
+		}
+		rv = add ? account_add(s, argv[1], v[0], v[1] ? v[1] : v[2],
+		    pw, err, errlen) : account_passwd(s, argv[1], pw, err,
+		    errlen);
+		sodium_free(pw);
+		if (rv == 0)
+			printf("account %s / account %s: %s\n", add ?
+			    "aangemaakt" : "gewijzigd", add ? "added" :
+			    "changed", argv[1]);
+		return rv;
+	}
+	snprintf(err, errlen, "account add|passwd|disable|list");
+	return -2;
+}
+
+static int
+cmd_audit(struct server *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT at, account, action, scope, "
+	    "result FROM audit ORDER BY rowid", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%s\t%s\t%s\t%s\t%s\n", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+		    sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int
@@ -294,6 +400,18 @@ main(int argc, char **argv)
 		rv = cmd_terminal(s, argc, argv, err, sizeof err);
 	else if (strcmp(cmd, "report") == 0)
 		rv = cmd_report(s, argc, argv, err, sizeof err);
+	else if (strcmp(cmd, "account") == 0)
+		rv = cmd_account(s, argc, argv, err, sizeof err);
+	else if (strcmp(cmd, "audit") == 0 && argc == 0)
+		rv = cmd_audit(s, err, sizeof err);
+	else if (strcmp(cmd, "publish") == 0 && argc == 0) {
+		rv = publish_due(s, stdout, err, sizeof err);
+		if (rv >= 0) {
+			printf("%d momentopname(n) gemaakt / snapshot(s) made\n",
+			    rv);
+			rv = 0;
+		}
+	}
 	else {
 		usage(stderr);
 		rv = -2;

@@ -1,207 +1,532 @@
 /*
- * report.c - see report.h. JSON keys (stable; later work adds, never
- * renames): team, form, period, n, items[]{id, counts{<value>: count}};
- * "_na" and "_ns" inside counts; "suppressed": true with no n or items
- * when the cell has fewer than k respondents.
+ * report.c - see report.h. Everything here reads snapshot bodies; the
+ * cells are never touched, except for the respondent counts of an open
+ * period (shown only from k up).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
-#include "agg.h"
+#include "account.h"
+#include "publish.h"
 #include "report.h"
 #include "store.h"
-#include "util.h"
 
-/* Sum of the team's cells for form and period, over versions. */
-static int
-merged(struct server *s, const char *team, const char *form,
-    const char *period, struct agg **out, char *err, size_t errlen)
+static const char *const formats[] = { "text", "json", "csv", "html" };
+
+int
+report_format_parse(const char *s, enum report_format *out)
 {
-	sqlite3_stmt *st;
-	struct agg *sum = NULL;
-	int rc = SQLITE_DONE, rv = 0;
-
-	*out = NULL;
-	if (store_prepare(s->db, "SELECT agg FROM cells WHERE unit = ? AND "
-	    "form = ? AND period = ? ORDER BY version", &st, err, errlen) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, period, -1, SQLITE_STATIC);
-	while (rv == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct agg *a;
-		if (agg_from_json((const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0), &a, err, errlen) != 0) {
-			rv = -1;
-			break;
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+		if (strcmp(s, formats[i]) == 0) {
+			*out = (enum report_format)i;
+			return 0;
 		}
-		if (sum == NULL) {
-			sum = a;
-			continue;
-		}
-		if (agg_merge(sum, a) != 0) {
-			snprintf(err, errlen, "cell counts overflow");
-			rv = -1;
-		}
-		agg_free(a);
-	}
-	if (rv == 0 && rc != SQLITE_DONE) {
-		/* A partial sum must not pass for the whole. */
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
-		rv = -1;
-	}
-	sqlite3_finalize(st);
-	if (rv != 0)
-		agg_free(sum);
-	else
-		*out = sum;
-	return rv;
+	return -1;
 }
 
-static int
-latest_period(struct server *s, const char *team, const char *form,
-    char *out, size_t outlen, char *err, size_t errlen)
+static const cJSON *
+get(const cJSON *o, const char *k)
 {
-	sqlite3_stmt *st;
-	int rv = -1;
-
-	if (store_prepare(s->db, "SELECT MAX(period) FROM cells WHERE "
-	    "unit = ? AND form = ?", &st, err, errlen) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		snprintf(out, outlen, "%s", sqlite3_column_text(st, 0));
-		rv = 0;
-	} else {
-		snprintf(err, errlen, "no results yet for team '%s' and form "
-		    "'%s' / nog geen resultaten", team, form);
-	}
-	sqlite3_finalize(st);
-	return rv;
+	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-static int
-team_name(struct server *s, const char *team, char *out, size_t outlen,
-    char *err, size_t errlen)
+static double
+num(const cJSON *o, const char *k, double dflt)
 {
-	sqlite3_stmt *st;
-	int rv = -1;
+	const cJSON *x = get(o, k);
 
-	if (store_prepare(s->db, "SELECT name, kind FROM org WHERE id = ?",
-	    &st, err, errlen) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		snprintf(err, errlen, "no team '%s' in the organisation", team);
-	else if (strcmp((const char *)sqlite3_column_text(st, 1), "team"))
-		snprintf(err, errlen, "'%s' is a %s, not a team", team,
-		    sqlite3_column_text(st, 1));
-	else {
-		snprintf(out, outlen, "%s", sqlite3_column_text(st, 0));
-		rv = 0;
-	}
-	sqlite3_finalize(st);
-	return rv;
+	return cJSON_IsNumber(x) ? x->valuedouble : dflt;
+}
+
+static const char *
+str(const cJSON *o, const char *k)
+{
+	const cJSON *x = get(o, k);
+
+	return cJSON_IsString(x) ? x->valuestring : "";
+}
+
+static const cJSON *
+by_id(const cJSON *arr, const char *id)
+{
+	const cJSON *x;
+
+	cJSON_ArrayForEach(x, arr)
+		if (strcmp(str(x, "id"), id) == 0)
+			return x;
+	return NULL;
+}
+
+static const struct form_scale *
+scale_of(const struct form *f, const char *id)
+{
+	for (size_t i = 0; i < f->n_scales; i++)
+		if (strcmp(f->scales[i].id, id) == 0)
+			return &f->scales[i];
+	return NULL;
+}
+
+/* ---- text ------------------------------------------------------------- */
+
+static const char *
+light_nl(const char *l)
+{
+	return strcmp(l, "red") == 0 ? "rood" : strcmp(l, "amber") == 0 ?
+	    "oranje" : strcmp(l, "green") == 0 ? "groen" : "-";
 }
 
 static void
-print_text(const struct form *f, const char *team, const char *tname,
-    const char *period, const cJSON *j, long k, FILE *out)
+paint(FILE *out, int colour, const char *light, const char *text)
 {
-	const cJSON *items = cJSON_GetObjectItemCaseSensitive(j, "items"), *it;
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "n");
+	const char *c = strcmp(light, "red") == 0 ? "31" :
+	    strcmp(light, "amber") == 0 ? "33" : "32";
 
-	fprintf(out, "%s / %s\nTeam: %s (%s)\nPeriode / period: %s\n",
-	    f->title.nl, f->title.en, tname, team, period);
-	if (n == NULL) {
-		fprintf(out, "Minder dan %ld respondenten: niet getoond.\n"
-		    "Fewer than %ld respondents: not shown.\n", k, k);
+	if (colour)
+		fprintf(out, "\033[1;%sm%-6s\033[0m", c, text);
+	else
+		fprintf(out, "%-6s", text);
+}
+
+static void
+text_withheld(const cJSON *b, FILE *out)
+{
+	const cJSON *w = get(b, "withheld"), *x;
+
+	if (cJSON_GetArraySize(w) == 0)
+		return;
+	fprintf(out, "\nNiet getoond / withheld:\n");
+	cJSON_ArrayForEach(x, w)
+		fprintf(out, "  %s (%s): %s\n", str(x, "name"), str(x, "unit"),
+		    str(x, "reason"));
+}
+
+static void
+print_text(const cJSON *b, const struct form *f, int late, int colour,
+    FILE *out)
+{
+	const cJSON *sc, *bm, *x, *tr = get(b, "trend");
+	const cJSON *st = get(b, "status");
+
+	fprintf(out, "%s / %s\n%s (%s, %s)\n", f->title.nl, f->title.en,
+	    str(b, "name"), str(b, "unit"), str(b, "kind"));
+	fprintf(out, "Periode %s, momentopname %.0f, gepubliceerd %s\n",
+	    str(b, "period"), num(b, "snapshot", 0), str(b, "published"));
+	if (late)
+		fprintf(out, "Nagekomen antwoorden, nog niet verwerkt / late "
+		    "answers, not yet included\n");
+	if (cJSON_IsTrue(get(b, "suppressed"))) {
+		fprintf(out, "\nNiet getoond / withheld: %s\n", str(b,
+		    "reason"));
+		text_withheld(b, out);
 		return;
 	}
-	fprintf(out, "Respondenten / respondents: %.0f\n", n->valuedouble);
-	cJSON_ArrayForEach(it, items) {
-		const char *id = cJSON_GetObjectItemCaseSensitive(it, "id")->valuestring;
-		int idx = form_item_index(f, id);
-		const cJSON *c;
+	fprintf(out, "Respondenten %.0f van %.0f (%.0f%%)%s\n", num(b, "n", 0),
+	    num(b, "headcount", 0), 100 * num(b, "response", 0),
+	    cJSON_IsTrue(get(b, "suspect")) ? "  LET OP: meer respondenten "
+	    "dan medewerkers (verdacht) / more respondents than staff" : "");
+	fprintf(out, "Status: %s\n", str(st, "level"));
+	cJSON_ArrayForEach(x, get(st, "reasons")) {
+		if (get(x, "light") != NULL)
+			fprintf(out, "  - %s: %s\n", str(x, "scale"),
+			    light_nl(str(x, "light")));
+		else
+			fprintf(out, "  - %s%s: %+.1f%s t.o.v. %s\n",
+			    str(x, "scale"), str(x, "signal"),
+			    (get(x, "signal") ? 100 : 1) * num(x, "diff", 0),
+			    get(x, "signal") ? " procentpunt" : "",
+			    str(x, "against"));
+	}
+	fprintf(out, "\n%-20s %5s %-11s %-22s %-6s %s\n", "schaal / scale",
+	    "gem.", "95%-int.", "0        50       100", "licht", "trend");
+	cJSON_ArrayForEach(sc, get(b, "scales")) {
+		const struct form_scale *fs = scale_of(f, str(sc, "id"));
+		const cJSON *ci = get(sc, "ci"), *t;
+		double m = num(sc, "mean", -1);
+		char bar[24], name[21], civ[16] = "";
+		int w;
 
-		fprintf(out, "\n%s", id);
-		if (idx >= 0)
-			fprintf(out, "  %s / %s", f->items[idx].text.nl,
-			    f->items[idx].text.en);
-		fprintf(out, "\n ");
-		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(it, "counts")) {
-			const char *key = c->string;
-			if (strcmp(key, "_na") == 0)
-				key = "niet beantwoord/not answered";
-			else if (strcmp(key, "_ns") == 0)
-				key = "niet getoond/not shown";
-			fprintf(out, " %s:%.0f", key, c->valuedouble);
+		snprintf(name, sizeof name, "%s", fs ? fs->name.nl :
+		    str(sc, "id"));
+		if (m < 0) {
+			fprintf(out, "%-20s %5s\n", name, "-");
+			continue;
+		}
+		w = (int)lround(m / 5);
+		for (int i = 0; i < 20; i++)
+			bar[i] = i < w ? '#' : '.';
+		bar[20] = '\0';
+		if (cJSON_GetArraySize(ci) == 2)
+			snprintf(civ, sizeof civ, "%.0f-%.0f",
+			    cJSON_GetArrayItem(ci, 0)->valuedouble,
+			    cJSON_GetArrayItem(ci, 1)->valuedouble);
+		fprintf(out, "%-20s %5.1f %-11s |%s| ", name, m, civ, bar);
+		paint(out, colour, str(sc, "light"), light_nl(str(sc,
+		    "light")));
+		t = by_id(get(tr, "scales"), str(sc, "id"));
+		if (t != NULL)
+			fprintf(out, " %s %+.1f%s", num(t, "diff", 0) > 0 ?
+			    "^" : num(t, "diff", 0) < 0 ? "v" : "=",
+			    num(t, "diff", 0), cJSON_IsTrue(get(t, "marked")) ?
+			    "*" : "");
+		fputc('\n', out);
+	}
+	fprintf(out, "\nVergelijking / benchmarks (verschil, * = buiten "
+	    "toeval en groot genoeg):\n");
+	cJSON_ArrayForEach(bm, get(b, "benchmarks")) {
+		fprintf(out, "  %s %s", str(bm, "level"), str(bm, "name"));
+		if (cJSON_IsTrue(get(bm, "suppressed"))) {
+			fprintf(out, ": niet getoond / withheld\n");
+			continue;
+		}
+		fprintf(out, " (n=%.0f):", num(bm, "n", 0));
+		int col = 0;
+		cJSON_ArrayForEach(x, get(bm, "scales")) {
+			if (get(x, "diff") == NULL)
+				continue;
+			if (col++ % 3 == 0)
+				fprintf(out, "\n   ");
+			fprintf(out, " %-14.14s %+5.1f%s", str(x, "id"),
+			    num(x, "diff", 0), cJSON_IsTrue(get(x, "marked")) ?
+			    "*" : " ");
 		}
 		fputc('\n', out);
 	}
+	if (cJSON_GetArraySize(get(b, "signals")) > 0) {
+		fprintf(out, "\nSignalen / signals (aandeel ja):\n");
+		cJSON_ArrayForEach(x, get(b, "signals")) {
+			if (get(x, "band") != NULL)
+				fprintf(out, "  %-28.28s %s\n", str(x, "id"),
+				    str(x, "band"));
+			else if (cJSON_IsNumber(get(x, "share")))
+				fprintf(out, "  %-28.28s %5.1f%%\n",
+				    str(x, "id"), 100 * num(x, "share", 0));
+		}
+	}
+	text_withheld(b, out);
+}
+
+/* ---- csv -------------------------------------------------------------- */
+
+static void
+csv_field(FILE *out, const char *s)
+{
+	if (strpbrk(s, ",\"\n") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+csv_num(FILE *out, const cJSON *o, const char *k)
+{
+	const cJSON *x = get(o, k);
+
+	if (cJSON_IsNumber(x))
+		fprintf(out, ",%.6g", x->valuedouble);
+	else
+		fputc(',', out);
+}
+
+static void
+csv_rows(const cJSON *b, FILE *out)
+{
+	const cJSON *sc;
+	int held = cJSON_IsTrue(get(b, "suppressed"));
+	static const char *const keys[] = { "unit", "name", "kind", "form",
+		"period" };
+
+	if (held || cJSON_GetArraySize(get(b, "scales")) == 0) {
+		for (size_t i = 0; i < 5; i++) {
+			if (i)
+				fputc(',', out);
+			csv_field(out, str(b, keys[i]));
+		}
+		fprintf(out, ",%.0f,,,,,,,,,,%s\n", num(b, "snapshot", 0),
+		    held ? "niet getoond" : str(get(b, "status"), "level"));
+		return;
+	}
+	cJSON_ArrayForEach(sc, get(b, "scales")) {
+		const cJSON *ci = get(sc, "ci");
+		for (size_t i = 0; i < 5; i++) {
+			if (i)
+				fputc(',', out);
+			csv_field(out, str(b, keys[i]));
+		}
+		fprintf(out, ",%.0f,", num(b, "snapshot", 0));
+		csv_field(out, str(sc, "id"));
+		csv_num(out, sc, "n");
+		csv_num(out, sc, "mean");
+		if (cJSON_GetArraySize(ci) == 2)
+			fprintf(out, ",%.6g,%.6g",
+			    cJSON_GetArrayItem(ci, 0)->valuedouble,
+			    cJSON_GetArrayItem(ci, 1)->valuedouble);
+		else
+			fputs(",,", out);
+		csv_num(out, sc, "share_red");
+		csv_num(out, sc, "share_amber");
+		fprintf(out, ",%s", str(sc, "light"));
+		csv_num(out, sc, "alpha");
+		fprintf(out, ",%s\n", str(get(b, "status"), "level"));
+	}
+}
+
+/* ---- the way in ------------------------------------------------------- */
+
+static int
+is_late(struct server *s, const char *form, const char *period,
+    const char *unit)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM late WHERE form = ? AND "
+	    "period = ? AND unit = ?", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, form, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, unit, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* An open period: respondents per team at or below unit, in scope; below
+ * k only "fewer than k". */
+static int
+progress(struct server *s, const struct account *a, const char *unit,
+    const char *form, const char *period, enum report_format fmt, FILE *out,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	long k = config_int(s->cfg, "min_respondents");
+	cJSON *j = cJSON_CreateObject(), *arr;
+
+	if (k < 3)
+		k = 3;
+	if (store_prepare(s->db, "WITH RECURSIVE down(id) AS (SELECT ?1 UNION "
+	    "SELECT o.id FROM org o JOIN down ON o.parent = down.id) "
+	    "SELECT o.id, o.name, (SELECT COALESCE(SUM(n), 0) FROM cells c "
+	    "WHERE c.unit = o.id AND c.form = ?2 AND c.period = ?3) FROM org o "
+	    "JOIN down USING(id) WHERE o.kind = 'team' ORDER BY o.id", &st,
+	    err, errlen) != 0) {
+		cJSON_Delete(j);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, period, -1, SQLITE_STATIC);
+	cJSON_AddStringToObject(j, "unit", unit);
+	cJSON_AddStringToObject(j, "form", form);
+	cJSON_AddStringToObject(j, "period", period);
+	cJSON_AddBoolToObject(j, "open", 1);
+	cJSON_AddNumberToObject(j, "k", (double)k);
+	arr = cJSON_AddArrayToObject(j, "progress");
+	if (fmt != REPORT_JSON)
+		fprintf(out, "%s, periode %s: nog open, nog geen resultaten "
+		    "/ still open, no results yet\nRespons per team:\n", form,
+		    period);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		long long n = sqlite3_column_int64(st, 2);
+		cJSON *x;
+
+		if (account_may_see(s, a, id) != 1)
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "team", id);
+		if (n >= k)
+			cJSON_AddNumberToObject(x, "n", (double)n);
+		else
+			cJSON_AddStringToObject(x, "n", "minder dan k");
+		cJSON_AddItemToArray(arr, x);
+		if (fmt != REPORT_JSON) {
+			if (n >= k)
+				fprintf(out, "  %-24s %lld\n", id, n);
+			else
+				fprintf(out, "  %-24s minder dan %ld / fewer "
+				    "than %ld\n", id, k, k);
+		}
+	}
+	sqlite3_finalize(st);
+	if (fmt == REPORT_JSON) {
+		char *t = cJSON_Print(j);
+		if (t != NULL)
+			fprintf(out, "%s\n", t);
+		free(t);
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* The newest form with a snapshot for unit. */
+static int
+newest_form(struct server *s, const char *unit, char *out, size_t outlen)
+{
+	sqlite3_stmt *st;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT u.form FROM snapshot_units u "
+	    "JOIN snapshots p USING(form, period, seq) WHERE u.unit = ? "
+	    "ORDER BY p.closes DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, outlen, "%s", sqlite3_column_text(st, 0));
+		rv = 0;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+static int
+csv_subtree(struct server *s, const struct account *a, const char *unit,
+    const char *form, const char *period, FILE *out)
+{
+	sqlite3_stmt *st;
+
+	fprintf(out, "unit,name,kind,form,period,snapshot,scale,n,mean,ci_low,"
+	    "ci_high,share_red,share_amber,light,alpha,status\n");
+	if (sqlite3_prepare_v2(s->db, "WITH RECURSIVE down(id, d) AS (SELECT "
+	    "?1, 0 UNION SELECT o.id, down.d + 1 FROM org o JOIN down ON "
+	    "o.parent = down.id WHERE down.d < 32) SELECT u.unit, u.body FROM "
+	    "snapshot_units u JOIN down ON u.unit = down.id WHERE u.form = ?2 "
+	    "AND u.period = ?3 AND u.seq = (SELECT MAX(seq) FROM snapshots "
+	    "WHERE form = ?2 AND period = ?3) ORDER BY down.d, u.unit", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, form, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, period, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *b;
+
+		if (account_may_see(s, a,
+		    (const char *)sqlite3_column_text(st, 0)) != 1)
+			continue;
+		if ((b = cJSON_Parse((const char *)sqlite3_column_text(st, 1)))
+		    == NULL)
+			continue;
+		csv_rows(b, out);
+		cJSON_Delete(b);
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 int
-report_team(struct server *s, const char *team, const char *form,
-    const char *period, enum report_format fmt, FILE *out, char *err,
-    size_t errlen)
+report_for(struct server *s, const struct account *a, const char *unit,
+    const char *form, const char *period, enum report_format fmt, FILE *out,
+    char *err, size_t errlen)
 {
-	char pbuf[PERIOD_MAX], tname[256];
+	char home[256], fbuf[FORM_ID_MAX], pbuf[PERIOD_MAX], scope[512];
 	const struct form *f;
-	struct agg *a = NULL;
-	char *aggtext = NULL, *text = NULL;
-	cJSON *j = NULL, *aj = NULL;
-	long k = config_int(s->cfg, "min_respondents");
-	int rv = -1;
+	char *text = NULL;
+	cJSON *b = NULL;
+	time_t now;
+	int seq, rv = -1, r;
 
-	if (team_name(s, team, tname, sizeof tname, err, errlen) != 0 ||
-	    (f = server_form(s, form, 0, err, errlen)) == NULL)
-		return -1;
-	if (period == NULL) {
-		if (latest_period(s, team, form, pbuf, sizeof pbuf, err,
-		    errlen) != 0)
+	if (unit == NULL) {
+		if (account_home(s, a, home, sizeof home) != 0) {
+			snprintf(err, errlen, "no organisation imported");
 			return -1;
-		period = pbuf;
+		}
+		unit = home;
 	}
-	if (merged(s, team, form, period, &a, err, errlen) != 0)
+	snprintf(scope, sizeof scope, "%s %s %s %s", unit, form ? form : "-",
+	    period ? period : "-", formats[fmt]);
+	r = account_may_see(s, a, unit);
+	if (r != 1) {
+		account_audit(s, a->name, "report", scope, "refused");
+		snprintf(err, errlen, "'%s' valt buiten het bereik van account "
+		    "'%s' / is outside the scope of this account", unit,
+		    a->name);
 		return -1;
-	if ((j = cJSON_CreateObject()) == NULL)
-		goto oom;
-	cJSON_AddStringToObject(j, "team", team);
-	cJSON_AddStringToObject(j, "form", form);
-	cJSON_AddStringToObject(j, "period", period);
-	if (a == NULL || agg_n(a) < (uint64_t)k) {
-		cJSON_AddBoolToObject(j, "suppressed", 1);
-		cJSON_AddNumberToObject(j, "k", (double)k);
-	} else {
-		if ((aggtext = agg_to_json(a)) == NULL ||
-		    (aj = cJSON_Parse(aggtext)) == NULL)
-			goto oom;
-		cJSON_AddNumberToObject(j, "n", (double)agg_n(a));
-		cJSON_AddItemReferenceToObject(j, "items",
-		    cJSON_GetObjectItemCaseSensitive(aj, "items"));
 	}
-	if (fmt == REPORT_JSON) {
-		if ((text = cJSON_Print(j)) == NULL)
-			goto oom;
-		fprintf(out, "%s\n", text);
-	} else {
-		print_text(f, team, tname, period, j, k, out);
+	if (publish_due(s, NULL, err, errlen) < 0)
+		return -1;
+	if (form == NULL) {
+		if (newest_form(s, unit, fbuf, sizeof fbuf) != 0) {
+			snprintf(err, errlen, "nog niets gepubliceerd voor '%s' "
+			    "/ nothing published yet", unit);
+			account_audit(s, a->name, "report", scope, "nothing");
+			return -1;
+		}
+		form = fbuf;
 	}
+	if ((f = server_form(s, form, 0, err, errlen)) == NULL)
+		return -1;
+	if (period != NULL && pols_now(&now, err, errlen) == 0 &&
+	    publish_closed(s, form, period, now) == 0) {
+		account_audit(s, a->name, "progress", scope, "ok");
+		return progress(s, a, unit, form, period, fmt, out, err,
+		    errlen);
+	}
+	r = publish_body(s, form, period, unit, &text, &seq, pbuf, sizeof pbuf,
+	    err, errlen);
+	if (r != 0) {
+		account_audit(s, a->name, "report", scope, "nothing");
+		return -1;
+	}
+	if ((b = cJSON_Parse(text)) == NULL) {
+		snprintf(err, errlen, "snapshot body of '%s' does not parse",
+		    unit);
+		goto out;
+	}
+	int late = is_late(s, form, pbuf, unit);
+	switch (fmt) {
+	case REPORT_JSON: {
+		char *t;
+		cJSON *title = cJSON_CreateObject();
+		cJSON_AddStringToObject(title, "nl", f->title.nl);
+		cJSON_AddStringToObject(title, "en", f->title.en);
+		cJSON_AddItemToObject(b, "title", title);
+		cJSON_AddBoolToObject(b, "late", late);
+		if ((t = cJSON_Print(b)) == NULL)
+			goto oom;
+		fprintf(out, "%s\n", t);
+		free(t);
+		break;
+	}
+	case REPORT_TEXT:
+		print_text(b, f, late, out == stdout && isatty(STDOUT_FILENO) &&
+		    getenv("NO_COLOR") == NULL, out);
+		break;
+	case REPORT_CSV:
+		if (csv_subtree(s, a, unit, form, pbuf, out) != 0) {
+			snprintf(err, errlen, "database: %s",
+			    sqlite3_errmsg(s->db));
+			goto out;
+		}
+		break;
+	case REPORT_HTML:
+		cJSON_AddBoolToObject(b, "late", late);
+		if (report_html(b, f, out) != 0)
+			goto oom;
+		break;
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		snprintf(err, errlen, "cannot write the report");
+		goto out;
+	}
+	account_audit(s, a->name, "report", scope, "ok");
 	rv = 0;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
 out:
+	cJSON_Delete(b);
 	free(text);
-	cJSON_Delete(j);
-	cJSON_Delete(aj);
-	free(aggtext);
-	agg_free(a);
 	return rv;
 }

@@ -50,6 +50,28 @@ const size_t server_config_nkeys =
     "  scope TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL," \
     "  modules TEXT NOT NULL DEFAULT '', closed INTEGER NOT NULL DEFAULT 0);"
 
+/* Publication snapshots (publish.h), accounts and the audit log
+ * (account.h). */
+#define REPORT_TABLES \
+    "CREATE TABLE IF NOT EXISTS snapshots(form TEXT NOT NULL," \
+    "  period TEXT NOT NULL, seq INTEGER NOT NULL, day TEXT NOT NULL," \
+    "  closes INTEGER NOT NULL, basis TEXT NOT NULL," \
+    "  PRIMARY KEY(form, period, seq));" \
+    "CREATE TABLE IF NOT EXISTS snapshot_units(form TEXT NOT NULL," \
+    "  period TEXT NOT NULL, seq INTEGER NOT NULL, unit TEXT NOT NULL," \
+    "  withheld INTEGER NOT NULL, body TEXT NOT NULL," \
+    "  PRIMARY KEY(form, period, seq, unit));" \
+    "CREATE TABLE IF NOT EXISTS late(form TEXT NOT NULL," \
+    "  period TEXT NOT NULL, unit TEXT NOT NULL," \
+    "  PRIMARY KEY(form, period, unit));" \
+    "CREATE TABLE IF NOT EXISTS accounts(name TEXT PRIMARY KEY," \
+    "  role TEXT NOT NULL, scope TEXT NOT NULL, pwhash TEXT NOT NULL," \
+    "  disabled INTEGER NOT NULL DEFAULT 0," \
+    "  failures INTEGER NOT NULL DEFAULT 0," \
+    "  locked_until INTEGER NOT NULL DEFAULT 0);" \
+    "CREATE TABLE IF NOT EXISTS audit(at TEXT NOT NULL, account TEXT NOT NULL," \
+    "  action TEXT NOT NULL, scope TEXT NOT NULL, result TEXT NOT NULL);"
+
 static const char server_schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE org(id TEXT PRIMARY KEY, parent TEXT, name TEXT NOT NULL,"
@@ -69,6 +91,7 @@ static const char server_schema[] =
     "  version INTEGER NOT NULL, period TEXT NOT NULL, n INTEGER NOT NULL,"
     "  agg TEXT NOT NULL, PRIMARY KEY(unit, form, version, period));"
     WAVES_TABLE
+    REPORT_TABLES
     "INSERT INTO meta(key, value) VALUES('schema', '1');";
 
 static int
@@ -162,6 +185,9 @@ server_open(struct server **out, const char *dir, const char *config_path,
 	/* Installations made by older versions get what they lack. */
 	if (store_open(p, 0, NULL, &s->db, err, errlen) != 0 ||
 	    store_exec(s->db, WAVES_TABLE, err, errlen) != 0 ||
+	    store_exec(s->db, REPORT_TABLES, err, errlen) != 0 ||
+	    store_add_column(s->db, "waves", "closed_at", "INTEGER", err,
+	    errlen) != 0 ||
 	    store_add_column(s->db, "terminals", "last_seq",
 	    "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0)
 		goto fail;

@@ -159,10 +159,15 @@ wave_close(struct server *s, const char *id, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	int rv;
 
-	if (store_prepare(s->db, "UPDATE waves SET closed = 1 WHERE id = ?",
-	    &st, err, errlen) != 0)
+	time_t now;
+
+	/* closed_at: when the campaign's results become due (publish.h). */
+	if (pols_now(&now, err, errlen) != 0 ||
+	    store_prepare(s->db, "UPDATE waves SET closed = 1, closed_at = "
+	    "COALESCE(closed_at, ?2) WHERE id = ?1", &st, err, errlen) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	rv = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(s->db) == 1 ?
 	    0 : -1;
 	sqlite3_finalize(st);

@@ -87,6 +87,25 @@ answer() {
 		"$2" "$3" "$4" "$5" "$6" "$7" | "$B/pols-kiosk" --data "$T/$1" answer
 }
 
-report_json() { "$B/polsctl" --data "$T/srv" report --team "$1" --form team-thermometer --format json; }
+# report_json TEAM [FORM]: the team's merged cell of the latest period it
+# has (every form version), read straight from server.db as the tests'
+# oracle for what was ingested: {n, items: [{id, counts}]}. Not a way out
+# of the server: reports go through publication (tests/e2e/publication.sh).
+report_json() {
+	local f=${2:-team-thermometer}
+	sqlite3 -json "$T/srv/server.db" "SELECT agg FROM cells WHERE unit = '$1' AND form = '$f' AND period = (SELECT MAX(period) FROM cells WHERE unit = '$1' AND form = '$f')" |
+		jq '(. // []) | map(.agg | fromjson) | {n: (map(.n) | add // 0), items: (map(.items[]) | group_by(.id) | map({id: .[0].id, counts: (reduce (.[].counts | to_entries[]) as $e ({}; .[$e.key] += $e.value))}))}'
+}
+
+# account NAME ROLE SCOPE-OPTION...: an account with password "wachtwoord-NAME"
+account() {
+	local n=$1; shift
+	POLS_PASSWORD="wachtwoord-$n" "$B/polsctl" --data "$T/srv" account add "$n" --role "$@" >/dev/null
+}
+# report_as NAME ARGS...: polsctl report as that account
+report_as() {
+	local n=$1; shift
+	POLS_PASSWORD="wachtwoord-$n" "$B/polsctl" --data "$T/srv" report --as "$n" "$@"
+}
 
 free_port() { echo $((20000 + RANDOM % 30000)); }
