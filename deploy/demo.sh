@@ -2,7 +2,8 @@
 # demo.sh - the whole flow on embedded defaults, in a fresh temporary folder:
 # a server installation, an org of one unit, one district and three teams,
 # the Team Thermometer, two enrolled terminals, a few dozen scripted
-# responses, a real polsd, sync, and a printed team report.
+# responses, a real polsd, sync, the period closing, one publication and
+# the reports of a team chief and of HR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${POLS_BIN:-$PWD/bin}
@@ -49,11 +50,24 @@ for _ in $(seq 100); do grep -q listening "$D/polsd.log" && break; sleep 0.05; d
 "$B/pols-kiosk" --data "$D/briefing-enschede" sync
 "$B/pols-kiosk" --data "$D/kantine-hengelo" status
 
-step "Teamrapport / team report: Basisteam Almelo"
-"$B/polsctl" --data "$D/server" report --team bt-almelo --form team-thermometer
+step "Accounts: teamchef Almelo en HR / a team chief and HR"
+export POLS_PASSWORD=demo-wachtwoord # demo only: normally typed, never in the environment
+"$B/polsctl" --data "$D/server" account add chef-almelo --role chief --team bt-almelo
+"$B/polsctl" --data "$D/server" account add hr --role hr
+
+step "De periode loopt nog: alleen de respons / the period is open: response only"
+"$B/polsctl" --data "$D/server" report --as chef-almelo --form team-thermometer --period 2027-F05
 
 kill $PID; wait $PID 2>/dev/null || true
 trap - EXIT
+step "Twee weken later: periode gesloten, publiceren / the period closed: publish once"
+export POLS_NOW=2027-03-17T09:00:00Z # 2027-F05 ended 15 March, plus 48 h grace
+"$B/polsctl" --data "$D/server" publish
+
+step "Teamrapport / team report: Basisteam Almelo (as its chief)"
+"$B/polsctl" --data "$D/server" report --as chef-almelo
+"$B/polsctl" --data "$D/server" report --as hr --unit twente --format html --out "$D/rapport-twente.html"
+"$B/polsctl" --data "$D/server" report --as hr --unit nl --format csv --out "$D/rapport-korps.csv"
 step "Klaar / done"
 cat <<EOF2
 De server is gestopt. Alle bestanden staan in / the server has stopped; all files are in:
@@ -62,5 +76,7 @@ De server is gestopt. Alle bestanden staan in / the server has stopped; all file
     kantine-hengelo/    terminal 1 (db/ and keys/)
     briefing-enschede/  terminal 2
     polsd.log           the server's log
-Try: $B/polsctl --data $D/server report --team bt-hengelo --form team-thermometer --format json
+    rapport-twente.html the district report (open it in a browser)
+    rapport-korps.csv   every unit x scale, for Excel, R or SPSS
+Try: POLS_NOW=$POLS_NOW POLS_PASSWORD=$POLS_PASSWORD $B/polsctl --data $D/server report --as hr --unit bt-hengelo --format json
 EOF2

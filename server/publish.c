@@ -455,12 +455,6 @@ band(uint64_t c)
 	return c == 0 ? "geen" : c <= 2 ? "1-2" : "3 of meer";
 }
 
-static double
-round6(double x)
-{
-	return round(x * 1e6) / 1e6;
-}
-
 static int
 is_signal(const struct form_item *it)
 {
@@ -499,7 +493,7 @@ figures(const struct form *f, const struct node *v)
 	cJSON_AddNumberToObject(o, "n", (double)v->n);
 	cJSON_AddNumberToObject(o, "headcount", (double)v->headcount);
 	cJSON_AddNumberToObject(o, "response", v->headcount > 0 ?
-	    round6((double)v->n / (double)v->headcount) : 0);
+	    ((double)v->n / (double)v->headcount) : 0);
 	cJSON_AddBoolToObject(o, "suspect", v->headcount > 0 &&
 	    v->n > (uint64_t)v->headcount);
 	arr = cJSON_AddArrayToObject(o, "scales");
@@ -520,24 +514,24 @@ figures(const struct form *f, const struct node *v)
 		double red = (double)sv.zone[2] / (double)sv.n;
 		double amber = (double)sv.zone[1] / (double)sv.n;
 		double sd = sqrt(st.var);
-		cJSON_AddNumberToObject(x, "mean", round6(st.mean));
-		cJSON_AddNumberToObject(x, "sd", round6(sd));
+		cJSON_AddNumberToObject(x, "mean", (st.mean));
+		cJSON_AddNumberToObject(x, "sd", (sd));
 		if (sv.n >= 2) {
 			double hw = stats_t975(st.n - 1) * sd / sqrt(st.n);
 			cJSON *ci = cJSON_AddArrayToObject(x, "ci");
 			cJSON_AddItemToArray(ci, cJSON_CreateNumber(
-			    round6(fmax(0, st.mean - hw))));
+			    (fmax(0, st.mean - hw))));
 			cJSON_AddItemToArray(ci, cJSON_CreateNumber(
-			    round6(fmin(100, st.mean + hw))));
+			    (fmin(100, st.mean + hw))));
 		} else {
 			cJSON_AddNullToObject(x, "ci");
 		}
-		cJSON_AddNumberToObject(x, "share_red", round6(red));
-		cJSON_AddNumberToObject(x, "share_amber", round6(amber));
+		cJSON_AddNumberToObject(x, "share_red", (red));
+		cJSON_AddNumberToObject(x, "share_amber", (amber));
 		cJSON_AddStringToObject(x, "light",
 		    light_name(light_of(sc, &st, red, amber)));
 		if (sv.full_n >= ALPHA_MIN && sv.alpha != -1)
-			cJSON_AddNumberToObject(x, "alpha", round6(sv.alpha));
+			cJSON_AddNumberToObject(x, "alpha", (sv.alpha));
 		else
 			cJSON_AddNullToObject(x, "alpha");
 		h = cJSON_AddArrayToObject(x, "hist");
@@ -611,7 +605,7 @@ figures(const struct form *f, const struct node *v)
 			cJSON_AddNumberToObject(x, "answered", (double)m);
 			if (m > 0)
 				cJSON_AddNumberToObject(x, "share",
-				    round6((double)yes / (double)m));
+				    ((double)yes / (double)m));
 			else
 				cJSON_AddNullToObject(x, "share");
 		}
@@ -695,15 +689,15 @@ compare(const struct form *f, const struct node *v, const struct node *a,
 		x = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "id", sc->id);
-		cJSON_AddNumberToObject(x, "mean", round6(sa.mean));
+		cJSON_AddNumberToObject(x, "mean", (sa.mean));
 		if (v->withheld || !sv.ok)
 			continue;
 		double d = sv.mean - sa.mean;
 		double p = rest.ok ? stats_welch_p(sv.n, sv.mean, sv.var,
 		    rest.n, rest.mean, rest.var) : -1;
-		cJSON_AddNumberToObject(x, "diff", round6(d));
+		cJSON_AddNumberToObject(x, "diff", (d));
 		if (p >= 0)
-			cJSON_AddNumberToObject(x, "p", round6(p));
+			cJSON_AddNumberToObject(x, "p", (p));
 		else
 			cJSON_AddNullToObject(x, "p");
 		cmp_add(cs, x, p, d, EFFECT_MEAN, scale_worse(sc, d), sc->id,
@@ -727,7 +721,7 @@ compare(const struct form *f, const struct node *v, const struct node *a,
 			continue;
 		}
 		cJSON_AddNumberToObject(x, "share",
-		    round6((double)ya / (double)ma));
+		    ((double)ya / (double)ma));
 		yes_no(v->agg, it->id, &yv, &mv);
 		if (v->withheld || mv == 0 || (it->sensitive && team) ||
 		    (it->sensitive && (yv == 0 || yv == mv)))
@@ -741,9 +735,9 @@ compare(const struct form *f, const struct node *v, const struct node *a,
 			    sv * (1 - sv) * (double)mv / ((double)mv - 1),
 			    nr, pr, pr * (1 - pr) * nr / (nr - 1));
 		}
-		cJSON_AddNumberToObject(x, "diff", round6(sv - sa));
+		cJSON_AddNumberToObject(x, "diff", (sv - sa));
 		if (p >= 0)
-			cJSON_AddNumberToObject(x, "p", round6(p));
+			cJSON_AddNumberToObject(x, "p", (p));
 		else
 			cJSON_AddNullToObject(x, "p");
 		cmp_add(cs, x, p, sv - sa, EFFECT_SHARE, sv > sa, it->id, a->id,
@@ -855,11 +849,11 @@ trend(struct server *s, const struct form *f, const struct node *v,
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "id", id);
 		cJSON_AddNumberToObject(x, "previous", m0);
-		cJSON_AddNumberToObject(x, "diff", round6(m1 - m0));
+		cJSON_AddNumberToObject(x, "diff", (m1 - m0));
 		p = stats_welch_p(n1, m1, pow(num(now, "sd", 0), 2), n0, m0,
 		    pow(num(was, "sd", 0), 2));
 		if (p >= 0)
-			cJSON_AddNumberToObject(x, "p", round6(p));
+			cJSON_AddNumberToObject(x, "p", (p));
 		else
 			cJSON_AddNullToObject(x, "p");
 		cmp_add(cs, x, p, m1 - m0, EFFECT_MEAN,
@@ -951,7 +945,7 @@ judge(cJSON *fig, struct cmps *cs)
 		cJSON_AddStringToObject(x, c->signal ? "signal" : "scale",
 		    c->what);
 		cJSON_AddStringToObject(x, "against", c->against);
-		cJSON_AddNumberToObject(x, "diff", round6(c->diff));
+		cJSON_AddNumberToObject(x, "diff", (c->diff));
 		cJSON_AddItemToArray(why, x);
 	}
 	cJSON_AddStringToObject(st, "level", level == 2 ? "actie nodig" :

@@ -370,7 +370,8 @@ progress(struct server *s, const struct account *a, const char *unit,
 	return 0;
 }
 
-/* The newest form with a snapshot for unit. */
+/* The newest form with a snapshot for unit, else the form with the newest
+ * period in the cells. */
 static int
 newest_form(struct server *s, const char *unit, char *out, size_t outlen)
 {
@@ -387,6 +388,15 @@ newest_form(struct server *s, const char *unit, char *out, size_t outlen)
 		rv = 0;
 	}
 	sqlite3_finalize(st);
+	/* nothing published yet: the form that has the newest period */
+	if (rv != 0 && sqlite3_prepare_v2(s->db, "SELECT form FROM cells "
+	    "ORDER BY period DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(out, outlen, "%s", sqlite3_column_text(st, 0));
+			rv = 0;
+		}
+		sqlite3_finalize(st);
+	}
 	return rv;
 }
 

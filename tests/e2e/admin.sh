@@ -107,8 +107,10 @@ for i in 1 2 3 4; do answer t1 bt-hengelo 9 9 9 9 9; done
 "$B/pols-kiosk" --data "$T/t1" sync
 cells=$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')
 eq "4 responses in an open period stay on the terminal" "$cells" 1
-must_fail "so the server has nothing yet" "no results yet" \
-	"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer
+account chef chief --team bt-hengelo
+out=$(report_as chef --form team-thermometer --period 2027-F05 --format json)
+eq "so the chief sees the period open, under k: no number" \
+	"$(jq -c '[.open, .progress[0].n]' <<<"$out")" '[true,"minder dan k"]'
 stop_polsd
 # 2027-F05 (ISO weeks 9-10) ends at 15 March 00:00 UTC; 48 hours of grace
 # later, at 17 March 00:00, the cell may go.
@@ -123,20 +125,29 @@ start_polsd "ipc://$T/s.sock"
 "$B/pols-kiosk" --data "$T/t1" sync
 eq "after the grace time the small cell is sent" \
 	"$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')" 0
-out=$(report_json bt-hengelo)
-eq "4 respondents < k=5: suppressed" "$(echo "$out" | jq .suppressed)" true
-eq "and no count is shown" "$(echo "$out" | jq '.n, .items' | tr -d '\n')" nullnull
-out=$("$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer)
-grep -q "Minder dan 5 respondenten" <<<"$out" || fail "text report does not say why: $out"
+eq "the server holds the 4" "$(report_json bt-hengelo | jq .n)" 4
+out=$(report_as chef --format json)
+eq "4 respondents < k=5: suppressed" "$(jq .suppressed <<<"$out")" true
+eq "and no count is shown" "$(jq -c '[.n, .items, .scales]' <<<"$out")" '[null,null,null]'
+out=$(report_as chef)
+grep -q "te weinig respondenten" <<<"$out" || fail "text report does not say why: $out"
 POLS_NOW=2027-03-10T09:00:00Z answer t1 bt-hengelo 9 9 9 9 9 # a late one for F05
 "$B/pols-kiosk" --data "$T/t1" sync
 eq "a late response for a closed period goes at once" \
 	"$("$B/pols-kiosk" --data "$T/t1" status | sed -n 's/.*open cells: //p')" 0
-eq "at k=5 the cell is shown" "$(report_json bt-hengelo | jq .n)" 5
-must_fail "a report for a district as team is refused" "'twente' is a district, not a team" \
-	"$B/polsctl" --data "$S" report --team twente --form team-thermometer
-must_fail "a report in an unknown format is refused" "--format must be text or json" \
-	"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer --format xml
+eq "the server keeps and counts it" "$(report_json bt-hengelo | jq .n)" 5
+out=$(report_as chef --format json)
+eq "the published snapshot is unchanged (one late answer < k)" \
+	"$(jq -c '[.snapshot, .suppressed, .late]' <<<"$out")" '[1,true,true]'
+grep -q "nog niet verwerkt" <<<"$(report_as chef)" || fail "the late answer is not listed"
+must_fail "a chief's report for the district is refused" "outside the scope" \
+	report_as chef --unit twente
+must_fail "a report in an unknown format is refused" "--format must be text, json, csv or html" \
+	report_as chef --format xml
+must_fail "a wrong password is refused" "wrong password" \
+	env POLS_PASSWORD=fout "$B/polsctl" --data "$S" report --as chef
+grep -q "chef	report	twente - - text	refused" <<<"$("$B/polsctl" --data "$S" audit)" ||
+	fail "the refused request is not in the audit log"
 
 stop_polsd
 echo "  ok: polsd stopped cleanly"

@@ -75,8 +75,12 @@ eq "keys in the database's folder are refused" "$rc" 1
 grep -q "must not be the database's folder" <<<"$out" || fail "said: $out"
 
 # The server keeps merged cells only: no per-batch or per-terminal content.
+# (accounts, audit: report readers; late, snapshots, snapshot_units: what
+# was published, docs/indicators.md.)
 eq "server tables" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type='table' ORDER BY name)")" \
-	"applied,cells,forms,meta,org,terminals,waves"
+	"accounts,applied,audit,cells,forms,late,meta,org,snapshot_units,snapshots,terminals,waves"
+eq "a snapshot keeps per-team respondent counts, a day and the period's end, no times" \
+	"$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('snapshots')")" "form,period,seq,day,closes,basis"
 eq "applied keeps a batch key and a hash only" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('applied')")" "batch_id,hash"
 
 # A key file readable by others, or a symlink in its place, is refused.

@@ -62,8 +62,8 @@ for kind in $KINDS; do
 	out=$("$B/polsd" --data "$S" --listen "$URL" 2>&1) || rc=$?
 	refused "server, $kind database, polsd" "$out" "$rc"
 	rc=0
-	out=$("$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer 2>&1) || rc=$?
-	refused "server, $kind database, polsctl report" "$out" "$rc"
+	out=$("$B/polsctl" --data "$S" terminal list 2>&1) || rc=$?
+	refused "server, $kind database, polsctl terminal list" "$out" "$rc"
 	n=$((n + 2))
 	eq "server, $kind database: polsd and polsctl refuse to start, file untouched ($out)" "$(cksum <"$S/server.db")" "$sum"
 done

@@ -248,7 +248,7 @@ for iv in veiligheid:7 sfeer:8 werkdruk:6 samenwerking:10 jezelf-zijn:9; do
 	eq "typed ${iv%%:*} = ${iv#*:}" \
 		"$(jq --arg i "${iv%%:*}" --arg v "${iv#*:}" '.items[] | select(.id==$i) | .counts[$v]' <<<"$rep")" 1
 done
-rep=$("$B/polsctl" --data "$S" report --team bt-enschede --form sentimeter --format json)
+rep=$(report_json bt-enschede sentimeter)
 eq "Sentimeter respondents on the server" "$(jq .n <<<"$rep")" 5
 i=0
 for id in $(jq -r '.items[].id' forms/sentimeter.json); do

@@ -93,8 +93,8 @@ answer() {
 # of the server: reports go through publication (tests/e2e/publication.sh).
 report_json() {
 	local f=${2:-team-thermometer}
-	sqlite3 -json "$T/srv/server.db" "SELECT agg FROM cells WHERE unit = '$1' AND form = '$f' AND period = (SELECT MAX(period) FROM cells WHERE unit = '$1' AND form = '$f')" |
-		jq '(. // []) | map(.agg | fromjson) | {n: (map(.n) | add // 0), items: (map(.items[]) | group_by(.id) | map({id: .[0].id, counts: (reduce (.[].counts | to_entries[]) as $e ({}; .[$e.key] += $e.value))}))}'
+	sqlite3 -json "$T/srv/server.db" "SELECT period, agg FROM cells WHERE unit = '$1' AND form = '$f' AND period = (SELECT MAX(period) FROM cells WHERE unit = '$1' AND form = '$f')" |
+		jq '(. // []) | (.[0].period) as $p | map(.agg | fromjson) | {period: $p, n: (map(.n) | add // 0), items: (map(.items[]) | group_by(.id) | map({id: .[0].id, counts: (reduce (.[].counts | to_entries[]) as $e ({}; .[$e.key] += $e.value))}))}'
 }
 
 # account NAME ROLE SCOPE-OPTION...: an account with password "wachtwoord-NAME"

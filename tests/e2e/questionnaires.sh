@@ -93,7 +93,7 @@ echo "  ok: 5 Sentimeter and 5 Team Thermometer responses"
 
 start_polsd "$URL"
 check "sync" "$B/pols-kiosk" --data "$T/k" sync
-rep=$("$B/polsctl" --data "$S" report --team bt-hengelo --form medewerkersmonitor --format json)
+rep=$(report_json bt-hengelo medewerkersmonitor)
 eq "MEMO respondents" "$(jq .n <<<"$rep")" 7
 eq "MEMO period is the wave" "$(jq -r .period <<<"$rep")" "$WAVE"
 eq "discrimination: one yes" "$(jq '.items[] | select(.id=="discriminatie") | .counts.true' <<<"$rep")" 1
@@ -101,7 +101,7 @@ eq "discrimination ground counted once" "$(jq '.items[] | select(.id=="discrimin
 eq "ground not shown to the six others" "$(jq '.items[] | select(.id=="discriminatie-grond") | .counts._ns' <<<"$rep")" 6
 eq "'liever niet' counted" "$(jq '.items[] | select(.id=="intimidatie") | .counts["liever-niet"]' <<<"$rep")" 1
 eq "left-out module: all not shown" "$(jq '.items[] | select(.id=="verloop-denken") | .counts._ns' <<<"$rep")" 7
-eq "Sentimeter respondents" "$("$B/polsctl" --data "$S" report --team bt-enschede --form sentimeter --format json | jq .n)" 5
+eq "Sentimeter respondents" "$(report_json bt-enschede sentimeter | jq .n)" 5
 
 # Scales in the cells: the team cell has no Cronbach blocks, the district has.
 team_agg=$(sqlite3 "$S/server.db" "SELECT agg FROM cells WHERE unit='bt-hengelo' AND form='medewerkersmonitor'")

@@ -30,7 +30,7 @@ done
 grep -qF '"discriminatie-gemeld":"nee-niet-gedurfd"' "$T/answer.json" || fail "needle not in the input"
 rm -f "$T/answer.json"
 "$B/pols-kiosk" --data "$T/k" sync 2>>"$T/kiosk.log"
-"$B/polsctl" --data "$S" report --team bt-hengelo --form team-thermometer --format json >/dev/null
+"$B/polsctl" --data "$S" publish >/dev/null
 stop_polsd
 [ -s "$T/polsd.1.log" ] || fail "polsd logged nothing at debug level"
 

@@ -37,7 +37,10 @@ for _ in $(seq 200); do grep -q "listening on" "$T/polsd.1.log" && break; sleep 
 printf 'sync_timeout = 20\n' >"$T/k/kiosk.conf"
 vg "pols-kiosk sync" "$B/pols-kiosk" --data "$T/k" sync
 vg "pols-kiosk status" "$B/pols-kiosk" --data "$T/k" status
-vg "polsctl report" "$B/polsctl" --data "$T/srv" report --team bt-hengelo --form team-thermometer --format json
+POLS_PASSWORD=wachtwoord-hr "$B/polsctl" --data "$T/srv" account add hr --role hr >/dev/null
+vg "polsctl publish" "$B/polsctl" --data "$T/srv" publish
+POLS_PASSWORD=wachtwoord-hr vg "polsctl report (an open period: progress)" \
+	"$B/polsctl" --data "$T/srv" report --as hr --unit nl --period 2027-F05 --format json
 kill "$POLSD_PID"; rc=0; wait "$POLSD_PID" || rc=$?
 [ "$rc" -ne 99 ] || { cat "$T"/vg.*.log >&2; fail "valgrind: polsd"; }
 eq "polsd under valgrind stops cleanly" "$rc" 0
