@@ -108,8 +108,12 @@ $(O)/bench/%: $(O)/bench/%.o $(O)/libserver.a $(O)/libkiosk.a $(LIBPOLS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CURSES_LIBS)
 
 # Benchmarks print a table and one JSON line per figure (docs/performance.md).
-.PHONY: bench bench-sync bench-kiosk
-bench: bench-sync bench-kiosk
+.PHONY: bench bench-sync bench-kiosk bench-publish
+bench: bench-sync bench-kiosk bench-publish
+
+bench-publish: deps
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	@POLS_BENCHBIN=$(abspath $(O)/bench) bench/bench-publish.sh
 
 bench-kiosk: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

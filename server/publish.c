@@ -981,9 +981,15 @@ body(struct server *s, const struct form *f, const struct tree *t,
 	if (v->withheld) {
 		cJSON_AddStringToObject(o, "reason", reasons[v->withheld]);
 	} else {
-		fig = figures(f, v);
-		for (cJSON *c = fig->child; c != NULL; c = c->next)
-			cJSON_AddItemReferenceToObject(o, c->string, c);
+		/* fig's members move into o; fig (now empty) stays for the
+		 * trend and the status, which read them through o */
+		cJSON *tmp = figures(f, v), *c;
+		while ((c = tmp->child) != NULL) {
+			cJSON_DetachItemViaPointer(tmp, c);
+			cJSON_AddItemToObject(o, c->string, c);
+		}
+		cJSON_Delete(tmp);
+		fig = o;
 	}
 	arr = cJSON_AddArrayToObject(o, "benchmarks");
 	for (int d = 0; anc >= 0 && d < MAX_DEPTH; anc = t->v[anc].parent, d++)
@@ -1015,13 +1021,6 @@ body(struct server *s, const struct form *f, const struct tree *t,
 			}
 			cJSON_AddItemToArray(ch, x);
 		}
-	}
-	/* the references into fig go before fig itself */
-	if (fig != NULL) {
-		cJSON *copy = cJSON_Duplicate(o, 1);
-		cJSON_Delete(o);
-		cJSON_Delete(fig);
-		o = copy;
 	}
 	free(cs.v);
 	return o;
@@ -1081,7 +1080,8 @@ write_snapshot(struct server *s, const struct form *f, struct tree *t,
 {
 	sqlite3_stmt *ins = NULL;
 	cJSON *basis = cJSON_CreateObject();
-	char day[16], *text = NULL;
+	char day[16], *text = NULL, *buf = NULL;
+	size_t cap = 0;
 	struct tm tm;
 	int rv = -1;
 
@@ -1113,10 +1113,18 @@ write_snapshot(struct server *s, const struct form *f, struct tree *t,
 	for (size_t i = t->n; i-- > 0;) {
 		const struct node *v = &t->v[t->by_depth[i]];
 		cJSON *b = body(s, f, t, v, period, seq, day, closes, k);
-		char *bt = b != NULL ? cJSON_PrintUnformatted(b) : NULL;
+		int ok = 0;
 
+		/* one buffer for every body: no growing and copying each */
+		while (b != NULL && !(ok = cJSON_PrintPreallocated(b, buf,
+		    (int)cap, 0)) && cap < (1u << 26)) {
+			free(buf);
+			cap = cap ? cap * 4 : 1u << 16;
+			if ((buf = malloc(cap)) == NULL)
+				break;
+		}
 		cJSON_Delete(b);
-		if (bt == NULL) {
+		if (!ok) {
 			snprintf(err, errlen, "out of memory");
 			goto out;
 		}
@@ -1126,8 +1134,7 @@ write_snapshot(struct server *s, const struct form *f, struct tree *t,
 		sqlite3_bind_int(ins, 3, seq);
 		sqlite3_bind_text(ins, 4, v->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(ins, 5, v->withheld);
-		sqlite3_bind_text(ins, 6, bt, -1, SQLITE_TRANSIENT);
-		free(bt);
+		sqlite3_bind_text(ins, 6, buf, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto dberr;
 	}
@@ -1139,6 +1146,7 @@ out:
 	sqlite3_finalize(ins);
 	cJSON_Delete(basis);
 	free(text);
+	free(buf);
 	return rv;
 }
 
@@ -1174,6 +1182,36 @@ set_late(struct server *s, const struct tree *t, const char *form,
 	return 0;
 }
 
+/* Has any team more respondents in the cells than in basis (the last
+ * snapshot's; NULL: none yet)? 1 yes, 0 no, -1 on error. Cells only grow,
+ * so equal totals mean nothing changed; a report then need not load a
+ * single cell. */
+static int
+news(struct server *s, const char *form, const char *period,
+    const cJSON *basis)
+{
+	sqlite3_stmt *st;
+	const cJSON *c;
+	double before = 0, now = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(SUM(c.n), 0) FROM "
+	    "cells c JOIN org o ON o.id = c.unit AND o.kind = 'team' WHERE "
+	    "c.form = ? AND c.period = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, form, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, period, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		now = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	for (c = basis != NULL ? basis->child : NULL; c != NULL; c = c->next)
+		if (cJSON_IsNumber(c))
+			before += c->valuedouble;
+	return now != before;
+}
+
 /* Publish (form, period) if due; 1 when a snapshot was made. */
 static int
 publish_one(struct server *s, const char *form, const char *period,
@@ -1191,6 +1229,17 @@ publish_one(struct server *s, const char *form, const char *period,
 		return 0; /* open, or a period we cannot place */
 	if ((f = server_form(s, form, 0, err, errlen)) == NULL)
 		return -1;
+	if ((seq = last_snapshot(s, form, period, &basis)) < 0 ||
+	    (rv = news(s, form, period, basis)) <= 0) {
+		cJSON_Delete(basis);
+		if (rv < 0)
+			snprintf(err, errlen, "database: %s",
+			    sqlite3_errmsg(s->db));
+		return rv;
+	}
+	cJSON_Delete(basis);
+	basis = NULL;
+	rv = -1;
 	if (tree_load(s, &t, err, errlen) != 0)
 		return -1;
 	if (store_begin(s->db, err, errlen) != 0)

@@ -61,6 +61,10 @@ const size_t server_config_nkeys =
     "  period TEXT NOT NULL, seq INTEGER NOT NULL, unit TEXT NOT NULL," \
     "  withheld INTEGER NOT NULL, body TEXT NOT NULL," \
     "  PRIMARY KEY(form, period, seq, unit));" \
+    "CREATE INDEX IF NOT EXISTS cells_period ON cells(form, period, unit," \
+    "  n);" \
+    "CREATE INDEX IF NOT EXISTS snapshot_units_unit ON" \
+    "  snapshot_units(unit, form);" \
     "CREATE TABLE IF NOT EXISTS late(form TEXT NOT NULL," \
     "  period TEXT NOT NULL, unit TEXT NOT NULL," \
     "  PRIMARY KEY(form, period, unit));" \
