@@ -125,10 +125,11 @@ print_text(const cJSON *b, const struct form *f, int late, int colour,
 		text_withheld(b, out);
 		return;
 	}
-	fprintf(out, "Respondenten %.0f van %.0f (%.0f%%)%s\n", num(b, "n", 0),
+	fprintf(out, "Respondenten %.0f van %.0f (%.0f%%)\n%s", num(b, "n", 0),
 	    num(b, "headcount", 0), 100 * num(b, "response", 0),
-	    cJSON_IsTrue(get(b, "suspect")) ? "  LET OP: meer respondenten "
-	    "dan medewerkers (verdacht) / more respondents than staff" : "");
+	    cJSON_IsTrue(get(b, "suspect")) ? "LET OP: meer respondenten dan "
+	    "medewerkers (verdacht)\n  / more respondents than staff "
+	    "(suspect)\n" : "");
 	fprintf(out, "Status: %s\n", str(st, "level"));
 	cJSON_ArrayForEach(x, get(st, "reasons")) {
 		if (get(x, "light") != NULL)

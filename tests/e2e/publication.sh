@@ -12,9 +12,12 @@
 #    (complementary suppression), so district d4 minus t11 is two teams;
 #  - scopes: a chief sees their own team and the levels above it, never a
 #    sibling; a district account its subtree; refusals are audited;
+#  - a Medewerkersmonitor campaign over the same org, checked the same way:
+#    bands for sensitive items, signals, district-only follow-ups, Cronbach's
+#    alpha from 30 complete respondents, the headcount flag;
 #  - the snapshot is frozen: a report asked again, after more cells arrive
 #    for another period, is byte for byte the same; CSV rows per unit x
-#    scale.
+#    scale; text reports fit in 80 columns.
 . "$(dirname "$0")/lib.sh"
 S=$T/srv
 {
@@ -33,6 +36,9 @@ S=$T/srv
 "$B/polsctl" --data "$S" init >/dev/null
 "$B/polsctl" --data "$S" org import "$T/org.csv" >/dev/null
 "$B/polsctl" --data "$S" form publish forms/team-thermometer.json >/dev/null
+"$B/polsctl" --data "$S" form publish forms/medewerkersmonitor.json >/dev/null
+WAVE=$("$B/polsctl" --data "$S" wave open --form medewerkersmonitor --scope nl \
+	--from 2027-03-01 --to 2027-03-12 | sed -n 's/.*: //p')
 URL="ipc://$T/s.sock"
 enroll ka t01,t02,t03,t04 "$URL"
 enroll kb t05,t06,t07,t08 "$URL"
@@ -61,8 +67,22 @@ for i in $(seq 1 12); do
 	done
 done
 jq -e . "$T/answers.jsonl" >/dev/null || fail "the test wrote bad answers"
+# The Medewerkersmonitor campaign: d1's teams together 33 (Cronbach's
+# alpha from 30 up), t12 under k.
+msizes=(12 11 10 6 7 5 8 9 6 7 5 4)
+: >"$T/memo.jsonl"
+for i in $(seq 1 12); do
+	team=$(printf 't%02d' "$i")
+	term=ka; [ "$i" -gt 4 ] && term=kb; [ "$i" -gt 8 ] && term=kc
+	python3 tests/tools/memo_answers.py forms/medewerkersmonitor.json "$team" \
+		"${msizes[$((i - 1))]}" "$i" >"$T/m.jsonl"
+	while read -r line; do
+		"$B/pols-kiosk" --data "$T/$term" answer <<<"$line" >/dev/null
+	done <"$T/m.jsonl"
+	cat "$T/m.jsonl" >>"$T/memo.jsonl"
+done
 for t in ka kb kc; do "$B/pols-kiosk" --data "$T/$t" sync >/dev/null; done
-echo "  ok: $total answers on 3 terminals, synced"
+echo "  ok: $total Team Thermometer and $(wc -l <"$T/memo.jsonl") Medewerkersmonitor answers on 3 terminals, synced"
 
 account hr hr
 account chef01 chief --team t01
@@ -92,6 +112,7 @@ for t in ka kb kc; do "$B/pols-kiosk" --data "$T/$t" sync >/dev/null; done
 eq "t12's three answers reach the server once the period closed" "$(report_json t12 | jq .n)" 3
 out=$("$B/polsctl" --data "$S" publish)
 grep -q "team-thermometer 2027-F05, snapshot 1" <<<"$out" || fail "publish said: $out"
+grep -q "medewerkersmonitor $WAVE, snapshot 1" <<<"$out" || fail "publish said: $out"
 eq "publishing again makes nothing new" "$("$B/polsctl" --data "$S" publish | tail -n 1)" \
 	"0 momentopname(n) gemaakt / snapshot(s) made"
 
@@ -102,7 +123,26 @@ done
 python3 tests/tools/expect.py forms/team-thermometer.json "$T/org.csv" "$T/answers.jsonl" \
 	"$T/rep" 5 "t12=te weinig respondenten,t10=afgeschermd" >"$T/expect.out" ||
 	{ cat "$T/expect.out"; fail "the published figures differ from the answers"; }
-tail -n 1 "$T/expect.out" | sed 's/^/  ok: /'
+tail -n 1 "$T/expect.out" | sed 's/^/  ok: Team Thermometer: /'
+mkdir "$T/memo"
+for u in $(tail -n +2 "$T/org.csv" | cut -d, -f1); do
+	report_as hr --unit "$u" --form medewerkersmonitor --format json >"$T/memo/$u.json"
+done
+python3 tests/tools/expect.py forms/medewerkersmonitor.json "$T/org.csv" "$T/memo.jsonl" \
+	"$T/memo" 5 "t12=te weinig respondenten,t11=afgeschermd" >"$T/expect.out" ||
+	{ cat "$T/expect.out"; fail "the published Medewerkersmonitor figures differ from the answers"; }
+tail -n 1 "$T/expect.out" | sed 's/^/  ok: Medewerkersmonitor (bands, signals, district-only items, alpha): /'
+eq "alpha at d1 (33 complete), not at d2 (18)" \
+	"$(jq -c '[(.scales[0].alpha | type)]' "$T/memo/d1.json" "$T/memo/d2.json" | tr -d '\n')" '["number"]["null"]'
+eq "t01: 12 respondents for a headcount of 11: flagged as suspect, not hidden" \
+	"$(jq -c '[.suspect, .n]' "$T/memo/t01.json" "$T/memo/t02.json" | tr -d '\n')" '[true,12][false,11]'
+eq "the follow-ups are withheld at team level" \
+	"$(jq '.withheld_items | length' "$T/memo/t01.json")" 11
+for u in t01 d1 nl; do
+	w=$(report_as hr --unit "$u" --form medewerkersmonitor | wc -L)
+	[ "$w" -le 80 ] || fail "the text report of $u is $w columns wide"
+done
+echo "  ok: the text reports fit in 80 columns"
 
 eq "d4's report lists t10 and t12 as withheld" \
 	"$(jq -c '[.withheld[].unit]' "$T/rep/d4.json")" '["t10","t12"]'

@@ -5,10 +5,14 @@
 
 Computes, from the answers the test gave (one JSON object per line:
 {"team": ..., "answers": {item: value}}), every unit's figures the way
-docs/scoring.md and docs/indicators.md define them - with exact fractions,
-not with the server's code - and checks each REPORTS_DIR/UNIT.json (the
-published JSON report of that unit) against them: respondents and counts
-exactly, means and shares to 1e-9, and that exactly the units in WITHHELD
+docs/scoring.md, docs/indicators.md and docs/disclosure.md define them -
+with exact fractions, not with the server's code - and checks each
+REPORTS_DIR/UNIT.json (the published JSON report of that unit) against
+them: respondents and counts exactly (bands for sensitive items at team
+level and for counts of 0 or all; district-only items withheld below
+district level and under 10 respondents), means, shares and Cronbach's
+alpha (from 30 complete respondents, above team level) to 1e-9, signals,
+and that exactly the units in WITHHELD
 (comma-separated unit=reason-word pairs, e.g. "t12=weinig,t10=afgeschermd")
 are withheld, with no figure of theirs shown. Prints one line per unit and
 a total; exits 1 on the first difference.
@@ -36,6 +40,10 @@ def item_score(item, v):
     else:
         return None
     return 100 - s if item.get("reverse") else s
+
+
+def band(c):
+    return "geen" if c == 0 else "1-2" if c <= 2 else "3 of meer"
 
 
 def zone(scale, score):
@@ -102,45 +110,75 @@ def main():
         if abs(rep["response"] - n / teams_below[u]) > 1e-9:
             fail("%s: response %s, want %d/%d" % (u, rep["response"], n, teams_below[u]))
         figures += 2
-        # item counts, exact
-        for it in rep["items"]:
-            item = items[it["id"]]
+        team = r["kind"] == "team"
+        # item counts: exact, or bands where the policy says so
+        shown_items = {it["id"]: it for it in rep["items"]}
+        held_items = {x["id"] for x in rep.get("withheld_items", [])}
+        for item in form["items"]:
+            iid = item["id"]
+            district_only = item.get("publish") == "district"
+            if district_only and (team or n < 10):
+                if iid in shown_items or iid not in held_items:
+                    fail("%s %s: a district-only item must be withheld here" % (u, iid))
+                continue
+            if iid not in shown_items:
+                fail("%s %s: item missing" % (u, iid))
             want = {}
             for a in resp:
-                v = a.get(it["id"])
-                key = "_na" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
-                want[key] = want.get(key, 0) + 1
-            for key, c in it["counts"].items():
-                if c != want.get(key, 0):
-                    fail("%s %s=%s: count %s, answers say %d" % (u, it["id"], key, c, want.get(key, 0)))
+                v = a.get(iid)
+                if v is None:
+                    cond = item.get("show_if")
+                    shown = True
+                    if cond:
+                        ref, val = [x.strip() for x in cond.split("==")]
+                        shown = a.get(ref) is (val == "true")
+                    key = ["_ns"] if not shown else ["_na"]
+                elif isinstance(v, bool):
+                    key = [str(v).lower()]
+                elif isinstance(v, list):
+                    key = v
+                else:
+                    key = [str(v)]
+                for kk in key:
+                    want[kk] = want.get(kk, 0) + 1
+            got = shown_items[iid]
+            opts = [str(o["value"]).lower() if isinstance(o.get("value"), bool) else str(o["value"])
+                    for o in item.get("options", [])] if item.get("options") else None
+            sens = item.get("sensitive", False)
+            nshown = n - want.get("_ns", 0)
+            if sens and team:
+                if "counts" in got:
+                    fail("%s %s: sensitive item with exact counts at team level" % (u, iid))
+                for key, b in got["bands"].items():
+                    if b != band(want.get(key, 0)):
+                        fail("%s %s=%s: band %s, want %s" % (u, iid, key, b, band(want.get(key, 0))))
+                    figures += 1
+                continue
+            for key, c in got["counts"].items():
+                w = want.get(key, 0)
+                if sens and key not in ("_na", "_ns") and (w == 0 or w == nshown):
+                    if c != band(w):
+                        fail("%s %s=%s: %r, want the band %r" % (u, iid, key, c, band(w)))
+                elif c != w:
+                    fail("%s %s=%s: count %s, answers say %d" % (u, iid, key, c, w))
                 figures += 1
-            if len(it["counts"]) < len(item.get("options", [])) :
-                fail("%s %s: options missing" % (u, it["id"]))
-        # scales: mean (0-100) to 1e-9, shares of red and amber
-        for sc in form["scales"]:
-            got = next((x for x in rep["scales"] if x["id"] == sc["id"]), None)
+        # yes/no signals: share of "ja", or a band
+        for item in form["items"]:
+            if item["type"] != "yesno" or item.get("show_if") or item.get("publish") == "district":
+                continue
+            got = next((x for x in rep["signals"] if x["id"] == item["id"]), None)
+            yes = sum(1 for a in resp if a.get(item["id"]) is True)
+            m = sum(1 for a in resp if isinstance(a.get(item["id"]), bool))
             if got is None:
-                fail("%s: scale %s missing" % (u, sc["id"]))
-            scores = []
-            for a in resp:
-                s = [item_score(items[i], a[i]) for i in sc["items"] if a.get(i) is not None]
-                if len(s) * 2 >= len(sc["items"]):
-                    scores.append(F(sum(s), len(s)))
-            if got["n"] != len(scores):
-                fail("%s %s: n %s, want %d" % (u, sc["id"], got["n"], len(scores)))
-            mean = sum(scores) / len(scores)
-            if abs(got["mean"] - float(mean)) > 1e-9:
-                fail("%s %s: mean %.12f, want %.12f" % (u, sc["id"], got["mean"], float(mean)))
-            zones = [zone(sc, s) for s in scores]
-            for z in ("red", "amber"):
-                want = F(zones.count(z), len(scores))
-                if abs(got["share_" + z] - float(want)) > 1e-9:
-                    fail("%s %s: share_%s %s, want %s" % (u, sc["id"], z, got["share_" + z], want))
-            lo, hi = got["ci"]
-            if not (0 <= lo <= float(mean) + 1e-9 and float(mean) - 1e-9 <= hi <= 100):
-                fail("%s %s: interval %s does not hold the mean" % (u, sc["id"], got["ci"]))
-            figures += 4
-        print("  %-8s n=%-3d %d scales, %d items: exact" % (u, n, len(rep["scales"]), len(rep["items"])))
+                fail("%s: signal %s missing" % (u, item["id"]))
+            if item.get("sensitive") and (team or yes == 0 or yes == m):
+                if got.get("band") != band(yes):
+                    fail("%s %s: signal band %r, want %r" % (u, item["id"], got.get("band"), band(yes)))
+            elif abs(got["share"] - yes / m) > 1e-9 or got["answered"] != m:
+                fail("%s %s: share %s of %s, want %d/%d" % (u, item["id"], got["share"], got.get("answered"), yes, m))
+            figures += 1
+        print("  %-8s n=%-3d %d scales, %d items, %d signals: exact" % (
+            u, n, len(rep["scales"]), len(rep["items"]), len(rep["signals"])))
         checked += 1
     print("checked %d units, %d figures against the answers" % (checked, figures))
 
