@@ -977,6 +977,12 @@ body(struct server *s, const struct form *f, const struct tree *t,
 	cJSON_AddNumberToObject(o, "snapshot", seq);
 	cJSON_AddStringToObject(o, "published", day);
 	cJSON_AddNumberToObject(o, "k", (double)k);
+	x = cJSON_AddObjectToObject(o, "rules"); /* docs/indicators.md */
+	cJSON_AddNumberToObject(x, "fdr", FDR_Q);
+	cJSON_AddNumberToObject(x, "effect_mean", EFFECT_MEAN);
+	cJSON_AddNumberToObject(x, "effect_share", EFFECT_SHARE);
+	cJSON_AddNumberToObject(x, "alpha_min", ALPHA_MIN);
+	cJSON_AddNumberToObject(x, "followup_min", FOLLOWUP_MIN);
 	cJSON_AddBoolToObject(o, "suppressed", v->withheld != W_NONE);
 	if (v->withheld) {
 		cJSON_AddStringToObject(o, "reason", reasons[v->withheld]);

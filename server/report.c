@@ -303,12 +303,55 @@ is_late(struct server *s, const char *form, const char *period,
 	return r;
 }
 
+static void
+print_progress(const cJSON *j, const struct form *f, long k,
+    enum report_format fmt, FILE *out)
+{
+	const cJSON *x;
+	char *t;
+
+	switch (fmt) {
+	case REPORT_JSON:
+		if ((t = cJSON_Print(j)) != NULL)
+			fprintf(out, "%s\n", t);
+		free(t);
+		break;
+	case REPORT_HTML:
+		report_html_progress(j, f, out);
+		break;
+	case REPORT_CSV:
+		fprintf(out, "team,form,period,n\n");
+		cJSON_ArrayForEach(x, get(j, "progress")) {
+			csv_field(out, str(x, "team"));
+			fprintf(out, ",%s,%s,", str(j, "form"), str(j, "period"));
+			if (cJSON_IsNumber(get(x, "n")))
+				fprintf(out, "%.0f\n", num(x, "n", 0));
+			else
+				fprintf(out, "minder dan %ld\n", k);
+		}
+		break;
+	case REPORT_TEXT:
+		fprintf(out, "%s, periode %s: nog open, nog geen resultaten "
+		    "/ still open, no results yet\nRespons per team:\n",
+		    str(j, "form"), str(j, "period"));
+		cJSON_ArrayForEach(x, get(j, "progress")) {
+			if (cJSON_IsNumber(get(x, "n")))
+				fprintf(out, "  %-24s %.0f\n", str(x, "team"),
+				    num(x, "n", 0));
+			else
+				fprintf(out, "  %-24s minder dan %ld / fewer "
+				    "than %ld\n", str(x, "team"), k, k);
+		}
+		break;
+	}
+}
+
 /* An open period: respondents per team at or below unit, in scope; below
  * k only "fewer than k". */
 static int
 progress(struct server *s, const struct account *a, const char *unit,
-    const char *form, const char *period, enum report_format fmt, FILE *out,
-    char *err, size_t errlen)
+    const struct form *f, const char *form, const char *period,
+    enum report_format fmt, FILE *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	long k = config_int(s->cfg, "min_respondents");
@@ -334,10 +377,6 @@ progress(struct server *s, const struct account *a, const char *unit,
 	cJSON_AddBoolToObject(j, "open", 1);
 	cJSON_AddNumberToObject(j, "k", (double)k);
 	arr = cJSON_AddArrayToObject(j, "progress");
-	if (fmt != REPORT_JSON)
-		fprintf(out, "%s, periode %s: nog open, nog geen resultaten "
-		    "/ still open, no results yet\nRespons per team:\n", form,
-		    period);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		long long n = sqlite3_column_int64(st, 2);
@@ -352,21 +391,9 @@ progress(struct server *s, const struct account *a, const char *unit,
 		else
 			cJSON_AddStringToObject(x, "n", "minder dan k");
 		cJSON_AddItemToArray(arr, x);
-		if (fmt != REPORT_JSON) {
-			if (n >= k)
-				fprintf(out, "  %-24s %lld\n", id, n);
-			else
-				fprintf(out, "  %-24s minder dan %ld / fewer "
-				    "than %ld\n", id, k, k);
-		}
 	}
 	sqlite3_finalize(st);
-	if (fmt == REPORT_JSON) {
-		char *t = cJSON_Print(j);
-		if (t != NULL)
-			fprintf(out, "%s\n", t);
-		free(t);
-	}
+	print_progress(j, f, k, fmt, out);
 	cJSON_Delete(j);
 	return 0;
 }
@@ -481,7 +508,7 @@ report_for(struct server *s, const struct account *a, const char *unit,
 	if (period != NULL && pols_now(&now, err, errlen) == 0 &&
 	    publish_closed(s, form, period, now) == 0) {
 		account_audit(s, a->name, "progress", scope, "ok");
-		return progress(s, a, unit, form, period, fmt, out, err,
+		return progress(s, a, unit, f, form, period, fmt, out, err,
 		    errlen);
 	}
 	r = publish_body(s, form, period, unit, &text, &seq, pbuf, sizeof pbuf,

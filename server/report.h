@@ -40,4 +40,8 @@ int report_for(struct server *s, const struct account *a, const char *unit,
  * f its form (texts, scale names). 0 or -1. */
 int report_html(const cJSON *body, const struct form *f, FILE *out);
 
+/* The HTML page of an open period's response (report_for's json). */
+int report_html_progress(const cJSON *progress, const struct form *f,
+    FILE *out);
+
 #endif

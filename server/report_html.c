@@ -1474,3 +1474,39 @@ report_html(const cJSON *b, const struct form *f, FILE *out)
 	put_footer(&p);
 	return ferror(out) ? -1 : 0;
 }
+
+int
+report_html_progress(const cJSON *j, const struct form *f, FILE *out)
+{
+	const cJSON *x;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">"
+	    "<title>", out);
+	esc(out, f->title.nl);
+	fputs("</title>\n<style>", out);
+	fputs(css, out);
+	fputs("</style></head><body>\n<h1>", out);
+	esc(out, f->title.nl);
+	fputs(" &middot; periode ", out);
+	esc(out, str(j, "period"));
+	fputs("</h1>\n<p>Deze periode loopt nog: er zijn nog geen uitkomsten, "
+	    "alleen de respons per team. Onder de ", out);
+	fprintf(out, "%.0f", num(j, "k", 5));
+	fputs(" respondenten staat er geen aantal. <span lang=\"en\">Still "
+	    "open: no results yet, only the response per team.</span></p>\n"
+	    "<table><thead><tr><th>Team</th><th>Respondenten</th></tr></thead>"
+	    "<tbody>\n", out);
+	cJSON_ArrayForEach(x, get(j, "progress")) {
+		const cJSON *n = get(x, "n");
+		fputs("<tr><td>", out);
+		esc(out, str(x, "team"));
+		fputs("</td><td>", out);
+		if (cJSON_IsNumber(n))
+			fprintf(out, "%.0f", n->valuedouble);
+		else
+			fprintf(out, "minder dan %.0f", num(j, "k", 5));
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody></table>\n</body></html>\n", out);
+	return ferror(out) ? -1 : 0;
+}

@@ -95,6 +95,12 @@ eq "open period: no results, only the response" "$(jq -c '[.open, (.scales // "n
 eq "open period: t01 responded 5" "$(jq -c '.progress[] | select(.team == "t01") | .n' <<<"$out")" 5
 eq "open period: t12 under k says so, no number" \
 	"$(jq -c '.progress[] | select(.team == "t12") | .n' <<<"$out")" '"minder dan k"'
+out=$(report_as hr --unit nl --form team-thermometer --period 2027-F05 --format csv)
+eq "open period, CSV: the same" "$(grep '^t12,' <<<"$out")" "t12,team-thermometer,2027-F05,minder dan 5"
+out=$(report_as hr --unit nl --form team-thermometer --period 2027-F05 --format html)
+grep -q "^<!DOCTYPE html>" <<<"$out" && grep -q "<td>t12</td><td>minder dan 5</td>" <<<"$out" ||
+	fail "open period, HTML: $out"
+echo "  ok: open period, HTML: the same"
 must_fail() { # description, expected fragment, command...
 	local d=$1 frag=$2 o rc; shift 2
 	set +e; o=$("$@" 2>&1); rc=$?; set -e
