@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # bench-sync.sh - sync throughput against a bound measured in the same run.
 #
-#  ingest: 8 terminals sync their backlogs at once to one polsd over tcp on
-#    loopback (durable acks), for two batch shapes: a Team Thermometer cell
+#  ingest: 1, 8 and 64 terminals sync their backlogs at once to one polsd
+#    over tcp on loopback (durable acks; the same total for 1 is an eighth),
+#    for two batch shapes (8 terminals; 1 and 64 with the first): a Team Thermometer cell
 #    (5 items, ~60 counters) and a Medewerkersmonitor cell (66 items, 11
 #    scales, several hundred counters). Bound: the same sealed batches
 #    through only the crypto and the sqlite transactions, with the same
 #    commit grouping (64 a transaction), one process, no network.
+#  scaling: the 8-terminal Team Thermometer ingest at 1x, 2x and 4x the
+#    batches: the time each doubling costs (at most 2.3x).
 #  burst: 500 terminals each sending 1-3 batches at the same moment (the
 #    start of a shift): time until all are acknowledged, and the slowest
 #    terminal's wait. Bound: the same batches through the bound path.
@@ -39,6 +42,10 @@ S=$W/template
 	echo "oost,nl,Eenheid Oost,eenheid,"
 	echo "d1,oost,District 1,district,"
 	for i in $(seq 1 $((TERMS * 20))); do echo "tt-$i,d1,Team TT $i,team,30"; done
+	# 1 terminal, 64 terminals, and the scaling sets (1x and 2x of 8)
+	for i in $(seq 1 20); do echo "one-$i,d1,Team 1T $i,team,30"; done
+	for i in $(seq 1 $((64 * 3))); do echo "sf-$i,d1,Team 64T $i,team,30"; done
+	for i in $(seq 1 $((TERMS * 20))); do echo "xa-$i,d1,Team XA $i,team,30"; echo "xb-$i,d1,Team XB $i,team,30"; done
 	for i in $(seq 1 $((TERMS * PER_MEMO))); do echo "mm-$i,d1,Team MM $i,team,30"; done
 	for i in $(seq 1 "$BURST"); do echo "bu-$i,d1,Team B $i,team,30"; done
 } >"$W/org.csv"
@@ -63,6 +70,12 @@ for t in $(seq 1 "$TERMS"); do
 	enroll "mm$t" "$(seq -s, -f "mm-%g" $(((t - 1) * PER_MEMO + 1)) $((t * PER_MEMO)))"
 done
 for t in $(seq 1 "$BURST"); do enroll "bu$t" "bu-$t"; done
+enroll one1 "$(seq -s, -f "one-%g" 1 20)"
+for t in $(seq 1 64); do enroll "sf$t" "$(seq -s, -f "sf-%g" $(((t - 1) * 3 + 1)) $((t * 3)))"; done
+for t in $(seq 1 "$TERMS"); do
+	enroll "xa$t" "$(seq -s, -f "xa-%g" $(((t - 1) * 20 + 1)) $((t * 20)))"
+	enroll "xb$t" "$(seq -s, -f "xb-%g" $(((t - 1) * 20 + 1)) $((t * 20)))"
+done
 
 start() { # serverdir; retries while the port is still taken
 	local try
@@ -94,6 +107,15 @@ for t in $(seq 1 "$TERMS"); do
 	"$TB/backlog" "$W/k/mm$t" "$PER_MEMO" "$(seq -s, -f "mm-%g" $(((t - 1) * PER_MEMO + 1)) $((t * PER_MEMO)))" \
 		medewerkersmonitor 2027-01-15T12:00:00Z >/dev/null &
 done
+"$TB/backlog" "$W/k/one1" "$((PER_TT * TERMS / 8))" "$(seq -s, -f "one-%g" 1 20)" >/dev/null &
+for t in $(seq 1 64); do # the same total as 8 terminals, spread over 64
+	"$TB/backlog" "$W/k/sf$t" "$((PER_TT * TERMS / 64))" "$(seq -s, -f "sf-%g" $(((t - 1) * 3 + 1)) $((t * 3)))" >/dev/null &
+	[ $((t % 16)) -ne 0 ] || wait
+done
+for t in $(seq 1 "$TERMS"); do # scaling: 1x and 2x (the 8-terminal set is 4x)
+	"$TB/backlog" "$W/k/xa$t" "$((PER_TT / 4))" "$(seq -s, -f "xa-%g" $(((t - 1) * 20 + 1)) $((t * 20)))" >/dev/null &
+	"$TB/backlog" "$W/k/xb$t" "$((PER_TT / 2))" "$(seq -s, -f "xb-%g" $(((t - 1) * 20 + 1)) $((t * 20)))" >/dev/null &
+done
 wait
 RANDOM=11
 for t in $(seq 1 "$BURST"); do
@@ -110,9 +132,9 @@ json() { # name value unit bound ratio params...
 REPS=${BENCH_REPS:-3}
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-ingest() { # shape prefix: REPS runs, each against its own bound; medians
-	local shape=$1 p=$2 n=0 r t0 t1 bound_out bound_s run_s got
-	local rates=() brates=() ratios=()
+ingest() { # shape prefix [terminals]: REPS runs, each against its own bound; medians
+	local shape=$1 p=$2 TERMS=${3:-$TERMS} n=0 r t0 t1 bound_out bound_s run_s got
+	local rates=() brates=() ratios=() times=()
 	for t in $(seq 1 "$TERMS"); do n=$((n + $(pending "$W/k/$p$t"))); done
 	for t in $(seq 1 "$TERMS"); do cp -a "$W/k/$p$t" "$W/k/$p$t.orig"; done
 	for r in $(seq 1 "$REPS"); do
@@ -134,6 +156,7 @@ ingest() { # shape prefix: REPS runs, each against its own bound; medians
 		got=$(sqlite3 "$W/run-$shape/server.db" "SELECT COUNT(*) FROM applied")
 		[ "$got" = "$n" ] || { echo "polsd applied $got of $n" >&2; exit 1; }
 		run_s=$(echo "$t1 - $t0" | bc -l)
+		times+=("$run_s")
 		rates+=("$(echo "$n / $run_s" | bc -l)")
 		brates+=("$(echo "$n / $bound_s" | bc -l)")
 		ratios+=("$(echo "$n / $run_s / ($n / $bound_s)" | bc -l)")
@@ -143,6 +166,7 @@ ingest() { # shape prefix: REPS runs, each against its own bound; medians
 		done
 	done
 	local rate brate ratio
+	INGEST_TIME=$(printf '%s\n' "${times[@]}" | median)
 	rate=$(printf '%s\n' "${rates[@]}" | median)
 	brate=$(printf '%s\n' "${brates[@]}" | median)
 	ratio=$(printf '%s\n' "${ratios[@]}" | median)
@@ -152,8 +176,24 @@ ingest() { # shape prefix: REPS runs, each against its own bound; medians
 		",\"terminals\":$TERMS,\"batches\":$n,\"shape\":\"$shape\",\"commit_group\":64,\"transport\":\"tcp loopback\",\"runs\":$REPS"
 }
 
-ingest team-thermometer tt "$PER_TT"
-ingest medewerkersmonitor mm "$PER_MEMO"
+ingest team-thermometer one 1
+ingest team-thermometer tt "$TERMS"
+t4=$INGEST_TIME
+ingest team-thermometer sf 64
+ingest medewerkersmonitor mm "$TERMS"
+
+# Scaling: the same 8 terminals with 1x, 2x and 4x the batches.
+ingest team-thermometer xa "$TERMS"
+t1x=$INGEST_TIME
+ingest team-thermometer xb "$TERMS"
+t2x=$INGEST_TIME
+for step in "1 2 $t1x $t2x" "2 4 $t2x $t4"; do
+	set -- $step
+	c=$(echo "$4 / $3" | bc -l)
+	say "$(printf 'ingest scaling %sx -> %sx the batches: %.2fx the time (at most 2.3)' "$1" "$2" "$c")"
+	json ingest_scaling "$(printf %.3f "$c")" "x per doubling" 2.3 "$(echo "2.3 / $c" | bc -l | xargs printf %.3f)" \
+		",\"from\":\"${1}x\",\"to\":\"${2}x\",\"terminals\":$TERMS,\"batches_4x\":$((PER_TT * TERMS))"
+done
 
 # Shift-start burst.
 n=0

@@ -10,7 +10,7 @@
 # fails with one clear line saying what to install.
 set -eu
 
-PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq valgrind libncurses-dev tmux python3"
+PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev libcjson-dev libcmocka-dev jq valgrind libncurses-dev tmux python3 bc"
 # Legacy nanomsg for tests/e2e/interop.sh. clang and its fuzzer runtime
 # only for make fuzz, which sets POLS_FUZZ_DEPS=1 (make test needs no clang).
 PKGS="$PKGS libnanomsg-dev"
@@ -27,6 +27,7 @@ missing() {
 	command -v tmux >/dev/null 2>&1 || m="$m tmux"
 	# python3: the independent oracles of the publication tests
 	command -v python3 >/dev/null 2>&1 || m="$m python3"
+	command -v bc >/dev/null 2>&1 || m="$m bc" # make bench
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists libsodium || m="$m libsodium-dev"
 		pkg-config --exists sqlite3 || m="$m libsqlite3-dev"
