@@ -105,12 +105,68 @@ text_withheld(const cJSON *b, FILE *out)
 		    str(x, "reason"));
 }
 
+/* One line of the status's reasons, wrapped at 78 columns. */
+static void
+text_reasons(const cJSON *st, FILE *out)
+{
+	const char *heads[2] = { "rood: ", "oranje: " };
+	const char *lights[2] = { "red", "amber" };
+	const cJSON *x;
+	char line[4096] = "";
+	size_t len = 0;
+
+	for (int l = 0; l < 3; l++) {
+		int first = 1;
+		cJSON_ArrayForEach(x, get(st, "reasons")) {
+			char item[160];
+			if (l < 2 && strcmp(str(x, "light"), lights[l]) != 0)
+				continue;
+			if (l == 2 && get(x, "light") != NULL)
+				continue;
+			if (l == 2)
+				snprintf(item, sizeof item, "%s%s %+.1f%s (%s)",
+				    str(x, "scale"), str(x, "signal"),
+				    (get(x, "signal") ? 100 : 1) * num(x, "diff",
+				    0), get(x, "signal") ? "%-punt" : "",
+				    str(x, "against"));
+			else
+				snprintf(item, sizeof item, "%s", str(x,
+				    "scale"));
+			len += (size_t)snprintf(line + len, sizeof line - len,
+			    "%s%s", first ? (len ? "; " : "") : ", ", first ?
+			    (l < 2 ? heads[l] : "afwijkend: ") : "");
+			len += (size_t)snprintf(line + len, sizeof line - len,
+			    "%s", item);
+			first = 0;
+			if (len >= sizeof line - 200)
+				break;
+		}
+	}
+	/* wrap at word boundaries, indented under "Status: " */
+	const char *p = line;
+	while (*p) {
+		size_t w = strlen(p), cut = w;
+		if (w > 70) {
+			for (cut = 70; cut > 0 && p[cut] != ' '; cut--)
+				;
+			if (cut == 0)
+				cut = 70;
+		}
+		fprintf(out, "        %.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 static void
 print_text(const cJSON *b, const struct form *f, int late, int colour,
     FILE *out)
 {
 	const cJSON *sc, *bm, *x, *tr = get(b, "trend");
 	const cJSON *st = get(b, "status");
+	const cJSON *lv[3] = { NULL, NULL, NULL };
+	int nl = 0;
 
 	fprintf(out, "%s / %s\n%s (%s, %s)\n", f->title.nl, f->title.en,
 	    str(b, "name"), str(b, "unit"), str(b, "kind"));
@@ -131,82 +187,91 @@ print_text(const cJSON *b, const struct form *f, int late, int colour,
 	    "medewerkers (verdacht)\n  / more respondents than staff "
 	    "(suspect)\n" : "");
 	fprintf(out, "Status: %s\n", str(st, "level"));
-	cJSON_ArrayForEach(x, get(st, "reasons")) {
-		if (get(x, "light") != NULL)
-			fprintf(out, "  - %s: %s\n", str(x, "scale"),
-			    light_nl(str(x, "light")));
-		else
-			fprintf(out, "  - %s%s: %+.1f%s t.o.v. %s\n",
-			    str(x, "scale"), str(x, "signal"),
-			    (get(x, "signal") ? 100 : 1) * num(x, "diff", 0),
-			    get(x, "signal") ? " procentpunt" : "",
-			    str(x, "against"));
+	text_reasons(st, out);
+	cJSON_ArrayForEach(bm, get(b, "benchmarks"))
+		if (nl < 3)
+			lv[nl++] = bm;
+	fprintf(out, "\n%-17s %5s %-7s %-12s %-6s %-7s", "schaal / scale",
+	    "gem.", "95%-int", "0---50---100", "licht", "trend");
+	for (int i = 0; i < nl; i++) {
+		const char *l = str(lv[i], "level");
+		fprintf(out, " %6s", strcmp(l, "district") == 0 ? "distr." :
+		    strcmp(l, "eenheid") == 0 ? "eenh." : l);
 	}
-	fprintf(out, "\n%-20s %5s %-11s %-22s %-6s %s\n", "schaal / scale",
-	    "gem.", "95%-int.", "0        50       100", "licht", "trend");
+	fputc('\n', out);
 	cJSON_ArrayForEach(sc, get(b, "scales")) {
 		const struct form_scale *fs = scale_of(f, str(sc, "id"));
 		const cJSON *ci = get(sc, "ci"), *t;
 		double m = num(sc, "mean", -1);
-		char bar[24], name[21], civ[16] = "";
+		char bar[16], civ[16] = "", tv[16] = "";
 		int w;
 
-		snprintf(name, sizeof name, "%s", fs ? fs->name.nl :
-		    str(sc, "id"));
+		fprintf(out, "%-17.17s ", fs ? fs->name.nl : str(sc, "id"));
 		if (m < 0) {
-			fprintf(out, "%-20s %5s\n", name, "-");
+			fprintf(out, "%5s\n", "-");
 			continue;
 		}
-		w = (int)lround(m / 5);
-		for (int i = 0; i < 20; i++)
-			bar[i] = i < w ? '#' : '.';
-		bar[20] = '\0';
+		w = (int)lround(m / 10);
+		bar[0] = '|';
+		for (int i = 0; i < 10; i++)
+			bar[1 + i] = i < w ? '#' : '.';
+		bar[11] = '|';
+		bar[12] = '\0';
 		if (cJSON_GetArraySize(ci) == 2)
 			snprintf(civ, sizeof civ, "%.0f-%.0f",
 			    cJSON_GetArrayItem(ci, 0)->valuedouble,
 			    cJSON_GetArrayItem(ci, 1)->valuedouble);
-		fprintf(out, "%-20s %5.1f %-11s |%s| ", name, m, civ, bar);
+		fprintf(out, "%5.1f %-7s %s ", m, civ, bar);
 		paint(out, colour, str(sc, "light"), light_nl(str(sc,
 		    "light")));
 		t = by_id(get(tr, "scales"), str(sc, "id"));
 		if (t != NULL)
-			fprintf(out, " %s %+.1f%s", num(t, "diff", 0) > 0 ?
-			    "^" : num(t, "diff", 0) < 0 ? "v" : "=",
-			    num(t, "diff", 0), cJSON_IsTrue(get(t, "marked")) ?
-			    "*" : "");
+			snprintf(tv, sizeof tv, "%s%+.1f%s",
+			    num(t, "diff", 0) > 0 ? "^" : num(t, "diff", 0) < 0 ?
+			    "v" : "=", num(t, "diff", 0),
+			    cJSON_IsTrue(get(t, "marked")) ? "*" : "");
+		fprintf(out, " %-7s", tv);
+		for (int i = 0; i < nl; i++) {
+			const cJSON *d = by_id(get(lv[i], "scales"),
+			    str(sc, "id"));
+			char dv[16] = "";
+			if (d != NULL && get(d, "diff") != NULL)
+				snprintf(dv, sizeof dv, "%+.1f%s",
+				    num(d, "diff", 0),
+				    cJSON_IsTrue(get(d, "marked")) ? "*" : "");
+			fprintf(out, " %6s", dv);
+		}
 		fputc('\n', out);
 	}
-	fprintf(out, "\nVergelijking / benchmarks (verschil, * = buiten "
-	    "toeval en groot genoeg):\n");
-	cJSON_ArrayForEach(bm, get(b, "benchmarks")) {
-		fprintf(out, "  %s %s", str(bm, "level"), str(bm, "name"));
-		if (cJSON_IsTrue(get(bm, "suppressed"))) {
-			fprintf(out, ": niet getoond / withheld\n");
-			continue;
+	if (nl > 0) {
+		fprintf(out, "Verschil met / difference from:");
+		for (int i = 0; i < nl; i++) {
+			if (cJSON_IsTrue(get(lv[i], "suppressed")))
+				fprintf(out, "\n  %s: niet getoond / withheld",
+				    str(lv[i], "name"));
+			else
+				fprintf(out, "\n  %s (n=%.0f)", str(lv[i],
+				    "name"), num(lv[i], "n", 0));
 		}
-		fprintf(out, " (n=%.0f):", num(bm, "n", 0));
-		int col = 0;
-		cJSON_ArrayForEach(x, get(bm, "scales")) {
-			if (get(x, "diff") == NULL)
-				continue;
-			if (col++ % 3 == 0)
-				fprintf(out, "\n   ");
-			fprintf(out, " %-14.14s %+5.1f%s", str(x, "id"),
-			    num(x, "diff", 0), cJSON_IsTrue(get(x, "marked")) ?
-			    "*" : " ");
-		}
-		fputc('\n', out);
+		fprintf(out, "\n  * = buiten toeval en groot genoeg / beyond "
+		    "chance and large enough\n");
 	}
 	if (cJSON_GetArraySize(get(b, "signals")) > 0) {
-		fprintf(out, "\nSignalen / signals (aandeel ja):\n");
+		fprintf(out, "Signalen / signals (aandeel ja):");
+		int col = 0;
 		cJSON_ArrayForEach(x, get(b, "signals")) {
+			char v[24];
 			if (get(x, "band") != NULL)
-				fprintf(out, "  %-28.28s %s\n", str(x, "id"),
-				    str(x, "band"));
+				snprintf(v, sizeof v, "%s", str(x, "band"));
 			else if (cJSON_IsNumber(get(x, "share")))
-				fprintf(out, "  %-28.28s %5.1f%%\n",
-				    str(x, "id"), 100 * num(x, "share", 0));
+				snprintf(v, sizeof v, "%.0f%%",
+				    100 * num(x, "share", 0));
+			else
+				continue;
+			fprintf(out, "%s%-22.22s %-10s", col++ % 2 ? "" : "\n  ",
+			    str(x, "id"), v);
 		}
+		fputc('\n', out);
 	}
 	text_withheld(b, out);
 }

@@ -147,8 +147,11 @@ eq "the follow-ups are withheld at team level" \
 for u in t01 d1 nl; do
 	w=$(report_as hr --unit "$u" --form medewerkersmonitor | wc -L)
 	[ "$w" -le 80 ] || fail "the text report of $u is $w columns wide"
+	txt=$(report_as hr --unit "$u" --form team-thermometer)
+	[ "$(wc -L <<<"$txt")" -le 80 ] && [ "$(wc -l <<<"$txt")" -le 24 ] ||
+		fail "the Team Thermometer text report of $u does not fit 80x24: $txt"
 done
-echo "  ok: the text reports fit in 80 columns"
+echo "  ok: the text reports fit in 80 columns; a Team Thermometer's in 80x24"
 
 eq "d4's report lists t10 and t12 as withheld" \
 	"$(jq -c '[.withheld[].unit]' "$T/rep/d4.json")" '["t10","t12"]'
