@@ -195,6 +195,21 @@ server_open(struct server **out, const char *dir, const char *config_path,
 	    store_add_column(s->db, "terminals", "last_seq",
 	    "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0)
 		goto fail;
+	/* Every server program writes (cells, snapshots, the audit log):
+	 * a database it cannot write is refused now, not at the first
+	 * batch. A write that is rolled back changes nothing. */
+	if (store_begin(s->db, err, errlen) != 0 ||
+	    store_exec(s->db, "UPDATE meta SET value = value WHERE key = "
+	    "'schema'", err, errlen) != 0) {
+		char e[256];
+		snprintf(e, sizeof e, "%s", err);
+		store_rollback(s->db);
+		snprintf(err, errlen, "%s/server.db cannot be written (%s): "
+		    "check the permissions of the file, its -wal and -shm "
+		    "files and the folder; nothing was changed", dir, e);
+		goto fail;
+	}
+	store_rollback(s->db);
 	if (keypath(p, sizeof p, dir, "sign.sk") != 0 ||
 	    (s->sign_sk = pcrypto_key_read_secret(p, PCRYPTO_SIGN_SK, err,
 	    errlen)) == NULL)
