@@ -36,11 +36,15 @@
 
 enum withheld { W_NONE = 0, W_FEW, W_COMPLEMENT };
 
+/* One reason for both kinds: "too few" and "protecting another" would
+ * tell n < k from n >= k, and with a published total that can pin counts
+ * (tests/e2e/disclosure.sh). */
 static const char *const reasons[] = {
 	NULL,
-	"te weinig respondenten / too few respondents",
-	"afgeschermd om een kleinere groep te beschermen / withheld to "
-	    "protect a smaller group",
+	"te weinig respondenten, hier of in een groep ernaast / too few "
+	    "respondents, here or in a neighbouring group",
+	"te weinig respondenten, hier of in een groep ernaast / too few "
+	    "respondents, here or in a neighbouring group",
 };
 
 struct node {
@@ -315,48 +319,67 @@ oom:
 }
 
 /*
- * Complementary suppression (docs/disclosure.md): under a published
- * parent, the withheld children together are the parent minus the
- * published ones. That remainder must be nothing (no respondents) or at
- * least two children with respondents and at least min respondents; else
- * the smallest published child is withheld as well, or, when none is
- * left, the parent. Repeated to a fixed point, since withholding a parent
- * makes a new remainder one level up. get/set pick the class: the cell
+ * Complementary suppression (docs/disclosure.md). What the published units
+ * reveal, together, is exactly this: under every published unit P, its
+ * *remainder* - P minus its published frontier (the nearest published units
+ * below it, reached through withheld ones). Every withheld team lies in
+ * one remainder, and every figure anyone can compute from the published
+ * ones is a sum of remainders (the units form a tree, so the remainders
+ * are disjoint and span what is known). So a remainder must have no
+ * respondents, or at least min respondents in at least two teams. When one
+ * fails, the frontier unit with the fewest respondents is withheld too
+ * (which merges its remainder into P's), or P itself when its frontier is
+ * empty; repeated to a fixed point. flag picks the class: the cell
  * (threshold k) or the district-only items (threshold 10).
  */
 static void
 complement(struct tree *t, uint64_t min, int *(*flag)(struct node *),
     int how)
 {
-	int changed = 1;
+	int changed = 1, *stack;
 
+	if ((stack = malloc((t->n + 1) * sizeof *stack)) == NULL) {
+		/* cannot check: withhold everything rather than guess */
+		for (size_t i = 0; i < t->n; i++)
+			*flag(&t->v[i]) = how;
+		return;
+	}
 	while (changed) {
 		changed = 0;
 		for (size_t i = 0; i < t->n; i++) {
 			struct node *p = &t->v[i];
-			uint64_t nw = 0;
-			int cnt = 0, best = -1;
+			uint64_t covered = 0, rest;
+			int cnt = 0, best = -1, sp = 0;
 
 			if (*flag(p) || p->nkids == 0)
 				continue;
-			for (size_t c = 0; c < p->nkids; c++) {
-				struct node *k = &t->v[p->kids[c]];
-				if (*flag(k)) {
-					nw += k->n;
-					cnt += k->n > 0;
-				} else if (best < 0 ||
-				    k->n < t->v[best].n ||
-				    (k->n == t->v[best].n &&
-				    strcmp(k->id, t->v[best].id) < 0)) {
-					best = p->kids[c];
+			for (size_t c = 0; c < p->nkids; c++)
+				stack[sp++] = p->kids[c];
+			while (sp > 0) {
+				struct node *k = &t->v[stack[--sp]];
+				int ki = (int)(k - t->v);
+
+				if (!*flag(k)) { /* the frontier */
+					covered += k->n;
+					if (best < 0 || k->n < t->v[best].n ||
+					    (k->n == t->v[best].n &&
+					    strcmp(k->id, t->v[best].id) < 0))
+						best = ki;
+				} else if (k->nkids == 0) {
+					cnt += k->n > 0; /* in the remainder */
+				} else {
+					for (size_t c = 0; c < k->nkids; c++)
+						stack[sp++] = k->kids[c];
 				}
 			}
-			if (nw == 0 || (cnt >= 2 && nw >= min))
+			rest = p->n > covered ? p->n - covered : 0;
+			if (rest == 0 || (cnt >= 2 && rest >= min))
 				continue;
 			*flag(best >= 0 ? &t->v[best] : p) = how;
 			changed = 1;
 		}
 	}
+	free(stack);
 }
 
 static int *

@@ -839,7 +839,11 @@ def attack_period(V, per, R):
         if not terms:
             continue
         reason = body[(s, u)].get("reason", "")
-        few, protect = "too few" in reason, "protect" in reason
+        # One neutral reason ("here or in a neighbouring group") says
+        # nothing of n; the two old ones did (n < k, n >= k).
+        neutral = "neighbouring" in reason
+        few = "too few" in reason and not neutral
+        protect = "protect" in reason and not neutral
         if few and not protect:      # n < k
             B.add(terms, -INF, k - 1 - kn)
         elif protect and not few:    # published-size, withheld for another
