@@ -148,6 +148,31 @@ must_fail "a wrong password is refused" "wrong password" \
 	env POLS_PASSWORD=fout "$B/polsctl" --data "$S" report --as chef
 grep -q "chef	report	twente - - text	refused" <<<"$("$B/polsctl" --data "$S" audit)" ||
 	fail "the refused request is not in the audit log"
+# Password guessing is rate-limited: after 5 wrong ones in a row the
+# account is locked for 30 s (doubling), even for the right password.
+for i in 2 3 4 5; do
+	must_fail "wrong password $i" "wrong password" env POLS_PASSWORD="fout$i" "$B/polsctl" --data "$S" report --as chef
+done
+must_fail "a sixth try is refused as locked" "te veel mislukte pogingen" \
+	env POLS_PASSWORD=fout6 "$B/polsctl" --data "$S" report --as chef
+must_fail "locked: the right password waits too" "probeer het over 30 s opnieuw" report_as chef
+eq "every failed login is in the audit log" \
+	"$("$B/polsctl" --data "$S" audit | grep -c "	chef	login	-	refused$")" 7
+out=$(POLS_NOW=2027-03-17T00:00:31Z report_as chef --format json)
+eq "after 30 s the right password works again" "$(jq .unit <<<"$out")" '"bt-hengelo"'
+must_fail "and the count starts over: one wrong password is not locked out" "wrong password" \
+	env POLS_PASSWORD=fout7 POLS_NOW=2027-03-17T00:00:32Z "$B/polsctl" --data "$S" report --as chef
+must_fail "an unknown account gets the same words as a wrong password" "unknown account, wrong password or disabled" \
+	env POLS_PASSWORD=wachtwoord-chef "$B/polsctl" --data "$S" report --as niemand
+"$B/polsctl" --data "$S" account disable chef >/dev/null
+must_fail "a disabled account is refused" "wrong password or disabled" \
+	env POLS_NOW=2027-03-17T00:00:40Z POLS_PASSWORD=wachtwoord-chef "$B/polsctl" --data "$S" report --as chef
+must_fail "a short password is refused" "password too short" \
+	env POLS_PASSWORD=kort "$B/polsctl" --data "$S" account add chef2 --role chief --team bt-hengelo
+must_fail "a chief account for a district is refused" "role chief needs a team" \
+	env POLS_PASSWORD=lang-genoeg-wachtwoord "$B/polsctl" --data "$S" account add chef3 --role chief --team twente
+eq "the password is stored as argon2id, never in clear" \
+	"$(sqlite3 "$S/server.db" "SELECT substr(pwhash, 1, 10) FROM accounts WHERE name = 'chef'")" '$argon2id$'
 
 stop_polsd
 echo "  ok: polsd stopped cleanly"
