@@ -117,10 +117,14 @@ read_gens(sqlite3 *db, struct gen **out, size_t *n, char *err,
 		}
 		if (rotate_read(sqlite3_column_blob(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1), &next, from, e,
-		    sizeof e) != 0 || next.seq != want) {
+		    sizeof e) != 0) {
 			snprintf(err, errlen, "server.db: rotation statement "
-			    "%ld is unreadable: %s", want, next.seq != want ?
-			    "wrong seq" : e);
+			    "%ld is unreadable: %s", want, e);
+			goto out;
+		}
+		if (next.seq != want) {
+			snprintf(err, errlen, "server.db: rotation statement "
+			    "%ld says it makes generation %ld", want, next.seq);
 			goto out;
 		}
 		if (g[k - 1].has_pk && memcmp(g[k - 1].kid, from,
