@@ -557,8 +557,8 @@ write_retired(const struct server *s, const char *name, const uint8_t *sk,
 /* Sign every stored form again with sk (inside the caller's
  * transaction). Returns the number of forms, or -1. */
 static int
-resign_forms(sqlite3 *db, const uint8_t *sk, const uint8_t kid[PCRYPTO_KID_BYTES],
-    char *err, size_t errlen)
+resign_forms(sqlite3 *db, const uint8_t *sk,
+    const uint8_t kid[PCRYPTO_KID_BYTES], char *err, size_t errlen)
 {
 	sqlite3_stmt *sel = NULL, *upd = NULL;
 	uint8_t sig[PCRYPTO_SIG_BYTES];
