@@ -162,7 +162,7 @@ clean:
 # by make fuzz only) into build/fuzz/, each run FUZZ_SECONDS on its corpus.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_TARGETS := wire reply form answer org config bundle
+FUZZ_TARGETS := wire reply form answer org config bundle rotate
 ifeq ($(FUZZ),1)
 SANFLAGS += -fsanitize=fuzzer-no-link
 WARN     += -Wno-unknown-warning-option

@@ -104,6 +104,8 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	uint8_t tpk[PCRYPTO_SIGN_PK], *tsk = NULL, *storage = NULL;
 	sqlite3 *db = NULL;
 	int rv = -1, made_keys = 0;
+	long gen = 1;
+	char genbuf[32];
 
 	if (paths(dir, keydir, dbp, kd, sizeof dbp) != 0) {
 		snprintf(err, errlen, "path too long: '%s'", dir);
@@ -126,6 +128,17 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	}
 	name = wire_str(b, "terminal", WIRE_NAME_MAX);
 	url = wire_str(b, "server", 511);
+	{
+		/* The generation of the bundle's server keys (1 for bundles
+		 * made before any rotation, or without the member). */
+		const cJSON *g = cJSON_GetObjectItemCaseSensitive(b,
+		    "server_key_seq");
+		if (cJSON_IsNumber(g) && g->valuedouble >= 1 &&
+		    g->valuedouble <= ROTATE_SEQ_MAX &&
+		    g->valuedouble == (double)(long)g->valuedouble)
+			gen = (long)g->valuedouble;
+	}
+	snprintf(genbuf, sizeof genbuf, "%ld", gen);
 	if (name == NULL || url == NULL ||
 	    wire_bytes(b, "server_sign_pk", spk, sizeof spk) != 0 ||
 	    wire_bytes(b, "server_box_pk", bpk, sizeof bpk) != 0 ||
@@ -188,6 +201,7 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	    store_meta_set(db, "server", url, strlen(url)) != 0 ||
 	    store_meta_set(db, "server_sign_pk", spk, sizeof spk) != 0 ||
 	    store_meta_set(db, "server_box_pk", bpk, sizeof bpk) != 0 ||
+	    store_meta_set(db, "server_key_seq", genbuf, strlen(genbuf)) != 0 ||
 	    update_apply(db, spk, cJSON_GetObjectItemCaseSensitive(b, "state"),
 	    NULL, err, errlen) != 0) {
 		if (!err[0])
@@ -253,6 +267,34 @@ meta_str(sqlite3 *db, const char *key, char *out, size_t n)
 	rv = util_path(out, n, "%s", (char *)v);
 	free(v);
 	return rv;
+}
+
+/* The server keys the terminal trusts, as stored: at open, and again
+ * before a form is checked, since a sync in another process (the running
+ * kiosk's background sync) may have followed a key rotation. */
+static int
+server_keys(struct kiosk *k)
+{
+	uint8_t spk[PCRYPTO_SIGN_PK], bpk[PCRYPTO_BOX_PK];
+	void *v;
+	size_t len;
+	long g = 1; /* enrolled before rotations existed */
+
+	if (meta_fixed(k->db, "server_sign_pk", spk, sizeof spk) != 0 ||
+	    meta_fixed(k->db, "server_box_pk", bpk, sizeof bpk) != 0)
+		return -1;
+	if (store_meta_get(k->db, "server_key_seq", &v, &len) == 0) {
+		g = strtol(v, NULL, 10);
+		free(v);
+		if (g < 1 || g > ROTATE_SEQ_MAX)
+			g = 1;
+	}
+	memcpy(k->server_sign_pk, spk, sizeof spk);
+	memcpy(k->server_box_pk, bpk, sizeof bpk);
+	pcrypto_kid(k->server_sign_pk, sizeof k->server_sign_pk,
+	    k->server_kid);
+	k->server_key_seq = g;
+	return 0;
 }
 
 /* kiosk_open with the storage key given (unlock mode) or, when given is
@@ -332,16 +374,11 @@ kiosk_open_with(struct kiosk **out, const char *dir, const char *keydir,
 	pcrypto_kid(k->sign_pk, sizeof k->sign_pk, k->kid);
 	if (meta_str(k->db, "terminal", k->name, sizeof k->name) != 0 ||
 	    meta_str(k->db, "server", k->url, sizeof k->url) != 0 ||
-	    meta_fixed(k->db, "server_sign_pk", k->server_sign_pk,
-	    sizeof k->server_sign_pk) != 0 ||
-	    meta_fixed(k->db, "server_box_pk", k->server_box_pk,
-	    sizeof k->server_box_pk) != 0) {
+	    server_keys(k) != 0) {
 		snprintf(err, errlen, "'%s': terminal database lacks its "
 		    "enrollment data", dbp);
 		goto fail;
 	}
-	pcrypto_kid(k->server_sign_pk, sizeof k->server_sign_pk,
-	    k->server_kid);
 	if (store_meta_get(k->db, "revoked", &v, &len) == 0) {
 		k->revoked = 1;
 		free(v);
@@ -368,12 +405,44 @@ kiosk_close(struct kiosk *k)
 	free(k);
 }
 
+int
+kiosk_server_keys(struct kiosk *k, const struct rotate_key *nk, char *err,
+    size_t errlen)
+{
+	char gen[32];
+
+	snprintf(gen, sizeof gen, "%ld", nk->seq);
+	if (store_begin(k->db, err, errlen) != 0)
+		return -1;
+	if (store_meta_set(k->db, "server_sign_pk", nk->sign_pk,
+	    sizeof nk->sign_pk) != 0 ||
+	    store_meta_set(k->db, "server_box_pk", nk->box_pk,
+	    sizeof nk->box_pk) != 0 ||
+	    store_meta_set(k->db, "server_key_seq", gen, strlen(gen)) != 0) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		store_rollback(k->db);
+		return -1;
+	}
+	if (store_commit(k->db, err, errlen) != 0)
+		return -1;
+	memcpy(k->server_sign_pk, nk->sign_pk, sizeof k->server_sign_pk);
+	memcpy(k->server_box_pk, nk->box_pk, sizeof k->server_box_pk);
+	pcrypto_kid(k->server_sign_pk, sizeof k->server_sign_pk,
+	    k->server_kid);
+	k->server_key_seq = nk->seq;
+	return 0;
+}
+
 struct form *
 kiosk_form(struct kiosk *k, const char *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	struct form *f = NULL;
 
+	if (server_keys(k) != 0) {
+		snprintf(err, errlen, "cannot read the server's keys");
+		return NULL;
+	}
 	if (store_prepare(k->db, "SELECT signed FROM forms WHERE id = ? "
 	    "ORDER BY version DESC LIMIT 1", &st, err, errlen) != 0)
 		return NULL;

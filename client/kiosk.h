@@ -26,6 +26,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "form.h"
+#include "rotate.h"
 #include "wire.h"
 
 struct kiosk {
@@ -43,6 +44,7 @@ struct kiosk {
 	uint8_t server_sign_pk[PCRYPTO_SIGN_PK];
 	uint8_t server_kid[PCRYPTO_KID_BYTES];
 	uint8_t server_box_pk[PCRYPTO_BOX_PK];
+	long server_key_seq; /* generation of the server keys above */
 	int revoked;
 };
 
@@ -55,7 +57,9 @@ enum {
 	KIOSK_EFAIL = 1,    /* could not finish; nothing lost */
 	KIOSK_EINPUT = 2,   /* bad input or usage; nothing stored */
 	KIOSK_EREVOKED = 3, /* this terminal was revoked */
-	KIOSK_EREFUSED = 4  /* the server refused some batches (kept) */
+	KIOSK_EREFUSED = 4, /* the server refused some batches (kept) */
+	KIOSK_EKEY = 5      /* a server key rotation did not verify; the
+			     * terminal keeps the keys it trusts */
 };
 
 /* Set up KDIR from an enrollment bundle: make keys, store trust anchors,
@@ -74,6 +78,11 @@ void kiosk_close(struct kiosk *k); /* accepts NULL; wipes keys */
 int kiosk_open_unlocked(struct kiosk **out, const char *dir,
     const char *keydir, const uint8_t *storage_key, char *err,
     size_t errlen);
+
+/* Trust the server keys nk (a verified rotation) from now on: stored in
+ * one transaction, then used. 0 or -1 with reason (nothing changed). */
+int kiosk_server_keys(struct kiosk *k, const struct rotate_key *nk,
+    char *err, size_t errlen);
 
 /* Newest verified version of form id. Caller frees with form_free. */
 struct form *kiosk_form(struct kiosk *k, const char *id, char *err,

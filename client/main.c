@@ -18,7 +18,7 @@
  * on stdin and folds it into the encrypted accumulator; it is the scripted
  * twin of the interactive kiosk and shares kiosk_submit() with it.
  * Exit codes: see enum in kiosk.h (0 ok, 1 failed, 2 bad input, 3 revoked,
- * 4 batches refused).
+ * 4 batches refused, 5 a server key rotation refused).
  */
 #include <errno.h>
 #include <fcntl.h>

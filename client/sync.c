@@ -219,7 +219,8 @@ enum xrc {
 	XR_OK,        /* reply verified */
 	XR_TRANSIENT, /* no (valid) reply: try again later */
 	XR_FATAL,     /* the server refused us for a reason retrying won't fix */
-	XR_REVOKED
+	XR_REVOKED,
+	XR_KEY        /* a key rotation that does not verify: keep our key */
 };
 
 struct conn {
@@ -359,6 +360,16 @@ out:
 	return x;
 }
 
+/* The server key we trust: its reply is signed with that key. */
+static void
+add_server_kid(struct kiosk *k, cJSON *req)
+{
+	char hex[2 * PCRYPTO_KID_BYTES + 1];
+
+	util_hex(hex, k->server_kid, sizeof k->server_kid);
+	cJSON_AddStringToObject(req, "server_kid", hex);
+}
+
 static void
 new_nonce(char *out, size_t outlen)
 {
@@ -449,6 +460,54 @@ resend_lost(struct kiosk *k, const cJSON *last)
 	}
 }
 
+/* A CHALLENGE signed with the server key we trust may carry the
+ * statements from it to the server's current keys ("rotation"). Each is
+ * checked with the key the one before it established; only when all hold,
+ * and end at the key the server names as current, are the new keys stored
+ * (one transaction). Anything wrong: we keep the key we trust and the run
+ * stops (XR_KEY), keeping everything. */
+static enum xrc
+follow_rotation(struct kiosk *k, const cJSON *rep, char *err, size_t errlen)
+{
+	const cJSON *chain = cJSON_GetObjectItemCaseSensitive(rep, "rotation");
+	const char *cur = wire_str(rep, "server_kid", 2 * PCRYPTO_KID_BYTES);
+	struct rotate_key trusted, last;
+	char e[ERRLEN], hex[2 * PCRYPTO_KID_BYTES + 1];
+	uint8_t kid[PCRYPTO_KID_BYTES];
+	long from = k->server_key_seq;
+
+	if (chain == NULL)
+		return XR_OK;
+	trusted.seq = k->server_key_seq;
+	memcpy(trusted.sign_pk, k->server_sign_pk, sizeof trusted.sign_pk);
+	memcpy(trusted.box_pk, k->server_box_pk, sizeof trusted.box_pk);
+	if (rotate_walk(chain, &trusted, &last, e, sizeof e) != 0)
+		goto refused;
+	pcrypto_kid(last.sign_pk, sizeof last.sign_pk, kid);
+	util_hex(hex, kid, sizeof kid);
+	if (cur == NULL || strcmp(cur, hex) != 0) {
+		snprintf(e, sizeof e, "the statements end at key %s, not at "
+		    "the key the server names as current (%.16s)", hex,
+		    cur ? cur : "none");
+		goto refused;
+	}
+	if (kiosk_server_keys(k, &last, e, sizeof e) != 0) {
+		snprintf(err, errlen, "cannot store the server's new keys: %s",
+		    e);
+		return XR_FATAL;
+	}
+	log_msg(LOG_WARN, "K103", "server keys rotated: generation %ld -> %ld "
+	    "(key id %s)", from, last.seq, hex);
+	return XR_OK;
+refused:
+	util_hex(hex, k->server_kid, sizeof k->server_kid);
+	snprintf(err, errlen, "server key rotation refused "
+	    "(rotation_refused): %s; this terminal keeps server key "
+	    "generation %ld (key id %s)", e, k->server_key_seq, hex);
+	log_msg(LOG_ERR, "K208", "%s", err);
+	return XR_KEY;
+}
+
 /* HELLO -> CHALLENGE; fills ch. Carries the enrollment proof while the
  * token file exists and removes it once the server has answered. */
 static enum xrc
@@ -465,6 +524,7 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 	new_nonce(nonce, sizeof nonce);
 	cJSON_AddStringToObject(req, "terminal", k->name);
 	cJSON_AddStringToObject(req, "nonce", nonce);
+	add_server_kid(k, req);
 	update_state_hash(k->db, have);
 	cJSON_AddStringToObject(req, "state", have);
 	if (util_path(tp, sizeof tp, "%s/enroll.token", k->keydir) == 0 &&
@@ -497,6 +557,11 @@ hello(struct kiosk *k, struct conn *c, uint8_t ch[WIRE_NONCE_BYTES],
 		snprintf(err, errlen, "challenge reply without challenge");
 		cJSON_Delete(rep);
 		return XR_TRANSIENT;
+	}
+	/* New server keys first: the state's forms are signed with them. */
+	if ((x = follow_rotation(k, rep, err, errlen)) != XR_OK) {
+		cJSON_Delete(rep);
+		return x;
 	}
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rep, "time");
 	if (cJSON_IsNumber(t))
@@ -540,6 +605,7 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 		return XR_FATAL;
 	cJSON_AddStringToObject(req, "terminal", k->name);
 	cJSON_AddStringToObject(req, "nonce", nonce);
+	add_server_kid(k, req);
 	wire_add_bytes(req, "challenge", ch, sizeof ch);
 	arr = cJSON_AddArrayToObject(req, "batches");
 	if (store_prepare(k->db, "SELECT id, sealed, seq FROM batches WHERE "
@@ -691,8 +757,10 @@ kiosk_sync(struct kiosk *k, char *err, size_t errlen)
 			rc = KIOSK_EREVOKED;
 			goto out;
 		}
-		if (x == XR_FATAL) {
+		if (x == XR_FATAL || x == XR_KEY) {
 			snprintf(err, errlen, "%s", last);
+			if (x == XR_KEY)
+				rc = KIOSK_EKEY;
 			goto out;
 		}
 		/* Transient: back off exponentially with jitter. */

@@ -50,26 +50,47 @@ apply_teams(sqlite3 *db, const cJSON *teams, char *err, size_t errlen)
 	return rv;
 }
 
+/* 1 when the signed form held as held wraps exactly the text form. */
+static int
+same_text(const char *held, const char *form)
+{
+	cJSON *j = cJSON_Parse(held);
+	const char *t = j ? wire_str(j, "form", FORM_MAX_BYTES) : NULL;
+	int same = t != NULL && form != NULL && strcmp(t, form) == 0;
+
+	cJSON_Delete(j);
+	return same;
+}
+
 /* Store each verified form not yet held; older versions than held ones
- * are stored too but never used (the newest is). */
+ * are stored too but never used (the newest is). A held form is never
+ * replaced by another text; the same text signed again (after a server
+ * key rotation) takes the place of the old signature. */
 static int
 apply_forms(sqlite3 *db, const uint8_t *spk, const cJSON *forms, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL, *sel = NULL, *upd = NULL;
 	const cJSON *it;
-	int rv = 0;
+	int rv = 0, rc;
 
 	if (!cJSON_IsArray(forms)) {
 		snprintf(err, errlen, "state lists no forms");
 		return -1;
 	}
-	if (store_prepare(db, "INSERT OR IGNORE INTO forms(id, version, "
-	    "signed) VALUES(?, ?, ?)", &st, err, errlen) != 0)
-		return -1;
+	if (store_prepare(db, "INSERT INTO forms(id, version, signed) "
+	    "VALUES(?, ?, ?)", &st, err, errlen) != 0 ||
+	    store_prepare(db, "SELECT signed FROM forms WHERE id = ? AND "
+	    "version = ?", &sel, err, errlen) != 0 ||
+	    store_prepare(db, "UPDATE forms SET signed = ? WHERE id = ? AND "
+	    "version = ?", &upd, err, errlen) != 0) {
+		rv = -1;
+		goto out;
+	}
 	cJSON_ArrayForEach(it, forms) {
 		char *text = cJSON_PrintUnformatted(it);
 		struct form *f = NULL;
+		sqlite3_stmt *w = st;
 		char e[ERRLEN];
 
 		if (text == NULL) {
@@ -84,21 +105,44 @@ apply_forms(sqlite3 *db, const uint8_t *spk, const cJSON *forms, char *err,
 			rv = -1;
 			break;
 		}
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, f->id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 2, f->version);
-		sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(sel);
+		sqlite3_bind_text(sel, 1, f->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(sel, 2, f->version);
+		if ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+			const char *held = (const char *)sqlite3_column_text(
+			    sel, 0);
+			w = held != NULL && strcmp(held, text) != 0 &&
+			    same_text(held, wire_str(it, "form",
+			    FORM_MAX_BYTES)) ? upd : NULL;
+		} else if (rc != SQLITE_DONE) {
+			w = NULL;
 			snprintf(err, errlen, "database: %s",
 			    sqlite3_errmsg(db));
 			rv = -1;
+		}
+		sqlite3_reset(sel);
+		if (w != NULL) {
+			int i = w == upd ? 1 : 3;
+			sqlite3_reset(w);
+			sqlite3_bind_text(w, w == upd ? 2 : 1, f->id, -1,
+			    SQLITE_TRANSIENT);
+			sqlite3_bind_int(w, w == upd ? 3 : 2, f->version);
+			sqlite3_bind_text(w, i, text, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(w) != SQLITE_DONE) {
+				snprintf(err, errlen, "database: %s",
+				    sqlite3_errmsg(db));
+				rv = -1;
+			}
 		}
 		form_free(f);
 		free(text);
 		if (rv != 0)
 			break;
 	}
+out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
 	return rv;
 }
 

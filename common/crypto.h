@@ -40,6 +40,7 @@
 #define PCRYPTO_LABEL_REQUEST "pols/v1/request"
 #define PCRYPTO_LABEL_REPLY "pols/v1/reply"
 #define PCRYPTO_LABEL_FORM "pols/v1/form"
+#define PCRYPTO_LABEL_ROTATE "pols/v1/rotate" /* common/rotate.h */
 
 /* sodium_init, and cJSON made to wipe what it frees; -1 when libsodium
  * cannot start. Every program calls it first. */

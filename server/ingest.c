@@ -18,6 +18,7 @@
 
 #include "agg.h"
 #include "ingest.h"
+#include "keys.h"
 #include "log.h"
 #include "period.h"
 #include "store.h"
@@ -45,6 +46,14 @@ struct ingest {
 	struct server *s;
 	char request[2 * PCRYPTO_HASH_BYTES + 1]; /* hash of the request */
 	struct challenges *cs;
+	/* The key this request's reply is signed with: the generation the
+	 * terminal named in "server_kid" (a retired one while it has not
+	 * followed a rotation), else the current one. */
+	const uint8_t *reply_sk;
+	uint8_t reply_kid[PCRYPTO_KID_BYTES];
+	long reply_seq;
+	int named;      /* the request named a key in "server_kid" */
+	long named_seq; /* its generation; 0 when this server has no such */
 };
 
 struct ingest *
@@ -178,8 +187,8 @@ reply(struct ingest *g, enum wire_type type, cJSON *body, uint8_t **out,
 	 * replayed to, or stand in for, any other request. */
 	cJSON_AddStringToObject(body, "request", g->request);
 	if ((text = wire_padded(body)) != NULL)
-		rv = wire_encode(type, g->s->kid, text, strlen(text),
-		    g->s->sign_sk, out, outlen);
+		rv = wire_encode(type, g->reply_kid, text, strlen(text),
+		    g->reply_sk, out, outlen);
 	free(text);
 	cJSON_Delete(body);
 	return rv;
@@ -238,6 +247,83 @@ add_state(struct server *s, const struct terminal_rec *t, const char *have,
 	return 0;
 }
 
+/* The key a reply is signed with: the one the request names in
+ * "server_kid" when this server holds it, else the current one. */
+static void
+reply_key(struct ingest *g, const cJSON *body)
+{
+	const char *hex = body ? wire_str(body, "server_kid",
+	    2 * PCRYPTO_KID_BYTES) : NULL;
+	uint8_t kid[PCRYPTO_KID_BYTES];
+	const uint8_t *sk;
+	long seq;
+
+	g->reply_sk = g->s->sign_sk;
+	memcpy(g->reply_kid, g->s->kid, sizeof g->reply_kid);
+	g->reply_seq = g->s->key_seq;
+	g->named = 0;
+	g->named_seq = 0;
+	if (hex == NULL)
+		return;
+	g->named = 1;
+	if (util_unhex(kid, sizeof kid, hex) != 0 ||
+	    (seq = keys_seq_of(g->s, kid)) == 0)
+		return;
+	g->named_seq = seq;
+	if ((sk = keys_sign_sk(g->s, seq, g->reply_kid)) != NULL) {
+		g->reply_sk = sk;
+		g->reply_seq = seq;
+	} else {
+		memcpy(g->reply_kid, g->s->kid, sizeof g->reply_kid);
+	}
+}
+
+/* A terminal whose request verified named the generation it trusts:
+ * remember it (polsctl keys list), and say so when this server cannot
+ * answer with that key. */
+static void
+key_seen(struct ingest *g, const struct terminal_rec *t)
+{
+	if (!g->named)
+		return;
+	if (g->named_seq == 0 || g->named_seq != g->reply_seq) {
+		log_msg(LOG_WARN, "S207", "terminal '%s' trusts a server key "
+		    "this server %s; it needs a new bundle", t->name,
+		    g->named_seq == 0 ? "does not know" : "no longer holds "
+		    "the secret of");
+		return;
+	}
+	if (g->named_seq != t->key_seq &&
+	    terminal_set_key_seq(g->s, t->name, g->named_seq) != 0)
+		log_msg(LOG_WARN, "S208", "cannot record the key generation "
+		    "of '%s'", t->name);
+}
+
+/* "server_kid" (the current key), and for a terminal that trusts a
+ * retired generation the statements from it to the current one. */
+static int
+add_keys(struct ingest *g, const struct terminal_rec *t, cJSON *b)
+{
+	char hex[2 * PCRYPTO_KID_BYTES + 1], err[ERRLEN];
+	cJSON *chain;
+
+	util_hex(hex, g->s->kid, sizeof g->s->kid);
+	if (cJSON_AddStringToObject(b, "server_kid", hex) == NULL)
+		return -1;
+	if (g->reply_seq >= g->s->key_seq)
+		return 0;
+	if ((chain = keys_chain(g->s, g->reply_seq, err, sizeof err)) == NULL) {
+		log_msg(LOG_ERR, "S011", "no rotation statements for '%s': %s",
+		    t->name, err);
+		return 0;
+	}
+	if (!cJSON_AddItemToObject(b, "rotation", chain)) {
+		cJSON_Delete(chain);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
     const struct terminal_rec *t, uint8_t **out, size_t *outlen)
@@ -265,8 +351,9 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			return reply_error(g, t->name, body, WIRE_E_ENROLL,
 			    "terminal is not enrolled yet; hello must carry "
 			    "its key and token", out, outlen);
-		ok = pcrypto_seal_open(token, sealed, sizeof sealed,
-		    g->s->box_pk, g->s->box_sk) == 0 &&
+		/* A bundle made before a rotation seals to a retired
+		 * box key. */
+		ok = keys_seal_open(g->s, token, sealed, sizeof sealed) == 0 &&
 		    sodium_memcmp(token + 32, pk, sizeof pk) == 0;
 		if (ok) {
 			pcrypto_hash(token, 32, th);
@@ -284,6 +371,7 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			return reply_error(g, t->name, body, WIRE_E_INTERNAL,
 			    "cannot record the terminal's key", out, outlen);
 		log_msg(LOG_INFO, "S102", "terminal '%s' enrolled", t->name);
+		key_seen(g, t);
 	}
 	challenge_new(g, t->name, ch);
 	if ((b = cJSON_CreateObject()) == NULL)
@@ -298,6 +386,10 @@ handle_hello(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	}
 	cJSON_AddNumberToObject(b, "ttl",
 	    (double)config_int(g->s->cfg, "challenge_ttl"));
+	if (add_keys(g, t, b) != 0) {
+		cJSON_Delete(b);
+		return -1;
+	}
 	/* What the server holds from this terminal: after a restore from an
 	 * older backup the terminal resends what is missing. */
 	cJSON_AddNumberToObject(b, "last_seq", (double)t->last_seq);
@@ -602,9 +694,11 @@ batch_prepare(struct server *s, const char *name, const char *teams,
 		return -1;
 	}
 	plen = len - PCRYPTO_SEAL_OVERHEAD;
-	if (pcrypto_seal_open(plain, sealed, len, s->box_pk, s->box_sk) != 0) {
+	/* A batch cut before its terminal followed a rotation is sealed
+	 * to a retired box key. */
+	if (keys_seal_open(s, plain, sealed, len) != 0) {
 		snprintf(err, errlen, "batch cannot be opened with this "
-		    "server's key");
+		    "server's keys");
 		goto out;
 	}
 	if ((b = cJSON_ParseWithLength((const char *)plain, plen)) == NULL ||
@@ -872,6 +966,9 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 
 	pcrypto_hash(req, len, h);
 	util_hex(g->request, h, sizeof h);
+	/* polsctl keys rotate may have run since the last request. */
+	keys_fresh(g->s);
+	reply_key(g, NULL);
 	rc = wire_decode(req, len, &m, err, sizeof err);
 	if (rc == -2)
 		return reply_error(g, NULL, NULL, WIRE_E_VERSION, err, out,
@@ -885,6 +982,7 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 	if ((body = wire_body(&m)) == NULL)
 		return reply_error(g, NULL, NULL, WIRE_E_MALFORMED,
 		    "body is not a JSON object", out, outlen);
+	reply_key(g, body);
 	if ((name = wire_str(body, "terminal", WIRE_NAME_MAX)) == NULL) {
 		rc = reply_error(g, NULL, body, WIRE_E_MALFORMED,
 		    "no terminal name", out, outlen);
@@ -927,6 +1025,7 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 			}
 			goto out;
 		}
+		key_seen(g, &t);
 	}
 	if (t.revoked) {
 		rc = reply_error(g, t.name, body, WIRE_E_REVOKED,

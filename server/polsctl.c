@@ -15,6 +15,7 @@
  *   polsctl --data DIR account add NAME --role chief|district|unit|hr [--team|--unit]
  *   polsctl --data DIR account passwd|disable NAME; account list
  *   polsctl --data DIR audit
+ *   polsctl --data DIR keys rotate|list
  *
  * Exit codes: 0 done, 1 failed (message on stderr), 2 usage error.
  */
@@ -30,6 +31,7 @@
 
 #include "account.h"
 #include "formtool.h"
+#include "keys.h"
 #include "publish.h"
 #include "log.h"
 #include "org.h"
@@ -62,6 +64,7 @@ usage(FILE *f)
 	    "  account add NAME --role chief|district|unit|hr [--team ID,ID | --unit ID]\n"
 	    "  account passwd NAME | account disable NAME | account list\n"
 	    "  audit                                 who asked for which report, when\n"
+	    "  keys rotate | keys list               new server keys; terminals follow\n"
 	    "  config-example FILE                   commented polsd.conf\n");
 }
 
@@ -404,6 +407,8 @@ main(int argc, char **argv)
 		rv = cmd_account(s, argc, argv, err, sizeof err);
 	else if (strcmp(cmd, "audit") == 0 && argc == 0)
 		rv = cmd_audit(s, err, sizeof err);
+	else if (strcmp(cmd, "keys") == 0)
+		rv = keys_command(s, argc, argv, err, sizeof err);
 	else if (strcmp(cmd, "publish") == 0 && argc == 0) {
 		rv = publish_due(s, stdout, err, sizeof err);
 		if (rv >= 0) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "server.h"
+#include "keys.h"
 #include "log.h"
 #include "store.h"
 #include "formsig.h"
@@ -87,7 +88,9 @@ static const char server_schema[] =
      * terminal, told to it so it can resend what a restored server lost */
     "CREATE TABLE terminals(name TEXT PRIMARY KEY, teams TEXT NOT NULL,"
     "  token_hash BLOB, pk BLOB, revoked INTEGER NOT NULL DEFAULT 0,"
-    "  last_seq INTEGER NOT NULL DEFAULT 0);"
+    "  last_seq INTEGER NOT NULL DEFAULT 0,"
+    /* key_seq: the generation of server keys it last said it trusts */
+    "  key_seq INTEGER NOT NULL DEFAULT 1);"
     "CREATE TABLE applied(batch_id TEXT PRIMARY KEY, hash BLOB NOT NULL);"
     /* A cell per unit: teams (without Cronbach blocks) and the district
      * above each team (with them; docs/scoring.md). */
@@ -193,7 +196,9 @@ server_open(struct server **out, const char *dir, const char *config_path,
 	    store_add_column(s->db, "waves", "closed_at", "INTEGER", err,
 	    errlen) != 0 ||
 	    store_add_column(s->db, "terminals", "last_seq",
-	    "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0)
+	    "INTEGER NOT NULL DEFAULT 0", err, errlen) != 0 ||
+	    store_add_column(s->db, "terminals", "key_seq",
+	    "INTEGER NOT NULL DEFAULT 1", err, errlen) != 0)
 		goto fail;
 	/* Every server program writes (cells, snapshots, the audit log):
 	 * a database it cannot write is refused now, not at the first
@@ -210,18 +215,9 @@ server_open(struct server **out, const char *dir, const char *config_path,
 		goto fail;
 	}
 	store_rollback(s->db);
-	if (keypath(p, sizeof p, dir, "sign.sk") != 0 ||
-	    (s->sign_sk = pcrypto_key_read_secret(p, PCRYPTO_SIGN_SK, err,
-	    errlen)) == NULL)
+	/* The current keys and the retired generations (server/keys.h). */
+	if (keys_load(s, err, errlen) != 0)
 		goto fail;
-	if (keypath(p, sizeof p, dir, "box.sk") != 0 ||
-	    (s->box_sk = pcrypto_key_read_secret(p, PCRYPTO_BOX_SK, err,
-	    errlen)) == NULL)
-		goto fail;
-	/* Public halves are derived, so a swapped .pk file cannot mislead. */
-	crypto_sign_ed25519_sk_to_pk(s->sign_pk, s->sign_sk);
-	crypto_scalarmult_base(s->box_pk, s->box_sk);
-	pcrypto_kid(s->sign_pk, sizeof s->sign_pk, s->kid);
 	*out = s;
 	return 0;
 toolong:
@@ -243,6 +239,7 @@ server_close(struct server *s)
 	config_free(s->cfg);
 	pcrypto_free_secret(s->sign_sk);
 	pcrypto_free_secret(s->box_sk);
+	keys_free(s);
 	free(s);
 }
 

@@ -6,6 +6,7 @@
  *                        batch ids with hashes, merged cells
  *   DIR/keys/sign.sk/pk  Ed25519 key signing forms and replies (0600 / 0644)
  *   DIR/keys/box.sk/pk   X25519 key terminals seal batches to
+ *   DIR/keys/sign.sk.G, box.sk.G  retired generation G (server/keys.h)
  *   DIR/polsd.conf       optional settings (docs/config.md)
  * The server keeps merged cells only: no per-batch or per-respondent data.
  */
@@ -23,6 +24,16 @@
 #define SERVER_DEFAULT_URL "tcp://127.0.0.1:7450"
 #define SERVER_FORM_CACHE 32
 
+/* A retired generation of server keys (server/keys.h). A secret key is
+ * NULL when its file was deleted. */
+struct server_oldkey {
+	long seq;
+	uint8_t kid[PCRYPTO_KID_BYTES];
+	uint8_t *sign_sk; /* sodium_malloc */
+	uint8_t *box_sk;  /* sodium_malloc */
+	uint8_t box_pk[PCRYPTO_BOX_PK];
+};
+
 struct server {
 	char dir[2048];
 	sqlite3 *db;
@@ -32,6 +43,9 @@ struct server {
 	uint8_t kid[PCRYPTO_KID_BYTES];
 	uint8_t *box_sk; /* sodium_malloc */
 	uint8_t box_pk[PCRYPTO_BOX_PK];
+	long key_seq; /* generation of the keys above: 1 + rotations */
+	struct server_oldkey *retired; /* generations 1 .. key_seq - 1 */
+	size_t nretired;
 	struct {
 		struct form *form;
 	} cache[SERVER_FORM_CACHE];

@@ -38,8 +38,8 @@ terminal_get(struct server *s, const char *name, struct terminal_rec *t)
 	if (!terminal_name_ok(name))
 		return 1;
 	if (sqlite3_prepare_v2(s->db,
-	    "SELECT teams, pk, token_hash, revoked, last_seq FROM terminals "
-	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+	    "SELECT teams, pk, token_hash, revoked, last_seq, key_seq FROM "
+	    "terminals WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -61,6 +61,7 @@ terminal_get(struct server *s, const char *name, struct terminal_rec *t)
 		}
 		t->revoked = sqlite3_column_int(st, 3);
 		t->last_seq = sqlite3_column_int64(st, 4);
+		t->key_seq = (long)sqlite3_column_int64(st, 5);
 		rv = 0;
 	}
 	sqlite3_finalize(st);
@@ -256,6 +257,8 @@ terminal_add(struct server *s, const char *name, const char *teams,
 	    sizeof s->sign_pk) != 0 ||
 	    wire_add_bytes(b, "server_box_pk", s->box_pk,
 	    sizeof s->box_pk) != 0 ||
+	    cJSON_AddNumberToObject(b, "server_key_seq",
+	    (double)s->key_seq) == NULL ||
 	    wire_add_bytes(b, "token", token, sizeof token) != 0 ||
 	    (state = cJSON_AddObjectToObject(b, "state")) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -365,6 +368,22 @@ terminal_set_teams(struct server *s, const char *name, const char *teams,
 	sqlite3_finalize(st);
 out:
 	cJSON_Delete(check);
+	return rv;
+}
+
+int
+terminal_set_key_seq(struct server *s, const char *name, long seq)
+{
+	sqlite3_stmt *st;
+	int rv;
+
+	if (sqlite3_prepare_v2(s->db, "UPDATE terminals SET key_seq = ? WHERE "
+	    "name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rv = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
 	return rv;
 }
 

@@ -28,6 +28,7 @@ struct terminal_rec {
 	uint8_t token_hash[PCRYPTO_HASH_BYTES];
 	int revoked;
 	long long last_seq; /* highest batch sequence number applied */
+	long key_seq;       /* server key generation it last named */
 };
 
 /* 1 when name is a valid terminal name ([A-Za-z0-9][A-Za-z0-9_.-]{0,63}). */
@@ -51,6 +52,9 @@ int terminal_revoke(struct server *s, const char *name, char *err,
  * them at its next sync. 0 or -1 with reason. */
 int terminal_set_teams(struct server *s, const char *name, const char *teams,
     char *err, size_t errlen);
+
+/* Note the server key generation a terminal says it trusts. 0 or -1. */
+int terminal_set_key_seq(struct server *s, const char *name, long seq);
 
 /* Bind pk to a terminal that has none yet. 0, or -1. */
 int terminal_bind(struct server *s, const char *name,

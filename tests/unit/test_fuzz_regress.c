@@ -2,8 +2,8 @@
  * test_fuzz_regress.c - replay, without clang or libFuzzer, every input in
  * tests/fuzz/regress/ (inputs that once crashed or broke the protocol:
  * files named reply-* go to the terminal's entry, form-*, answer-*,
- * org-*, config-* and bundle-* are test_fuzz_regress2.c's, all others go
- * to the server's) and the seed corpora tests/fuzz/corpus/wire/ and
+ * org-*, config-*, bundle-* and rotate-* are test_fuzz_regress2.c's, all
+ * others go to the server's) and the seed corpora tests/fuzz/corpus/wire/ and
  * tests/fuzz/corpus/reply/ through the same entries as the fuzz targets
  * (tests/fuzz/wire_entry.c, tests/fuzz/reply_entry.c): a real
  * installation and a real terminal, the real ingest_handle and
@@ -29,7 +29,7 @@ static int
 other_target(const char *name)
 {
 	static const char *const prefixes[] = {"form-", "answer-", "org-",
-	    "config-", "bundle-"};
+	    "config-", "bundle-", "rotate-"};
 
 	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)

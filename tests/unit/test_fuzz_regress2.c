@@ -10,12 +10,14 @@
  *   org     tests/fuzz/corpus/org/     tests/fuzz/regress/org-*
  *   config  tests/fuzz/corpus/config/  tests/fuzz/regress/config-*
  *   bundle  tests/fuzz/corpus/bundle/  tests/fuzz/regress/bundle-*
+ *   rotate  tests/fuzz/corpus/rotate/  tests/fuzz/regress/rotate-*
  *
  * (the protocol targets, wire and reply, are test_fuzz_regress.c's). The
  * seeds must also still reach deep: forms that parse and answers made for
  * them accepted; answers accepted by each real form and an aggregate that
  * checks; an org file and config files that load; a bundle that enrolls
- * as it is and re-signed. Paths are relative to the repository root (as
+ * as it is and re-signed; rotation chains that walk as they are and
+ * re-signed. Paths are relative to the repository root (as
  * tests/run.sh runs) or to $POLS_SRCDIR.
  */
 #include "../fuzz/form_entry.c"
@@ -23,6 +25,7 @@
 #include "../fuzz/org_entry.c"
 #include "../fuzz/config_entry.c"
 #include "../fuzz/bundle_entry.c"
+#include "../fuzz/rotate_entry.c"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,6 +85,8 @@ test_regressions(void **state)
 	    fuzz_config_one) >= 0);
 	assert_true(replay("tests/fuzz/regress", "bundle-",
 	    fuzz_bundle_one) >= 0);
+	assert_true(replay("tests/fuzz/regress", "rotate-",
+	    fuzz_rotate_one) >= 0);
 }
 
 static void
@@ -148,12 +153,24 @@ test_bundle_seeds(void **state)
 	assert_true(fb.st.refused > was.refused);
 }
 
+static void
+test_rotate_seeds(void **state)
+{
+	long walked = fr.walked, resigned = fr.resigned;
+
+	(void)state;
+	assert_true(replay("tests/fuzz/corpus/rotate", "",
+	    fuzz_rotate_one) >= 2);
+	assert_true(fr.walked - walked >= 2);
+	assert_true(fr.resigned - resigned >= 2);
+}
+
 static int
 setup(void **state)
 {
 	(void)state;
 	return fuzz_form_setup() || fuzz_answer_setup() || fuzz_org_setup() ||
-	    fuzz_config_setup() || fuzz_bundle_setup();
+	    fuzz_config_setup() || fuzz_bundle_setup() || fuzz_rotate_setup();
 }
 
 int
@@ -166,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_org_seeds),
 		cmocka_unit_test(test_config_seeds),
 		cmocka_unit_test(test_bundle_seeds),
+		cmocka_unit_test(test_rotate_seeds),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
