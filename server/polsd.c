@@ -192,11 +192,15 @@ serve(const char *dir, const char *cfg, struct server *s, const char *url)
 	}
 	stopping = 1;
 	log_msg(LOG_INFO, "S104", "stopping");
-	nng_close(sock); /* ends every worker's wait */
+	/* Workers first: each sees "stopping" within its 200 ms receive
+	 * timeout, frees its aio and closes its context itself. Closing the
+	 * socket under their waiting aios left NNG 1.5.2's expire thread
+	 * reading a freed context (valgrind) and, now and then, aborting. */
 	for (long i = 0; i < started; i++) {
 		pthread_join(w[i].thread, NULL);
 		failed |= w[i].failed;
 	}
+	nng_close(sock);
 	for (long i = n - 1; i >= 0; i--) {
 		ingest_free(w[i].g);
 		if (i > 0)
