@@ -26,6 +26,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 
 #include "ingest.h"
+#include "publish.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -128,6 +129,19 @@ work(void *arg)
 	return NULL;
 }
 
+/* Freeze what has become due (closed plus grace_hours). */
+static void
+publish_tick(struct server *pub)
+{
+	char err[ERRLEN];
+	int made = publish_due(pub, NULL, err, sizeof err);
+
+	if (made < 0)
+		log_msg(LOG_ERR, "S011", "publication failed: %s", err);
+	else if (made > 0)
+		log_msg(LOG_INFO, "S109", "published %d snapshot(s)", made);
+}
+
 static int
 serve(const char *dir, const char *cfg, struct server *s, const char *url)
 {
@@ -180,10 +194,20 @@ serve(const char *dir, const char *cfg, struct server *s, const char *url)
 	if (!failed)
 		log_msg(LOG_INFO, "S101", "listening on %s (%ld workers)", url,
 		    n);
+	/* Publication (publish.h) on its own connection: worker 0 uses s. */
+	long every = config_int(s->cfg, "publish_interval"), ticks = 0;
+	struct server *pub = NULL;
+	if (!failed && every > 0 && server_open(&pub, dir, cfg, err,
+	    sizeof err) != 0)
+		log_msg(LOG_ERR, "S009", "no publication from polsd: %s", err);
 	while (!failed && !stopping) {
 		struct timespec ts = {0, 100 * 1000000L};
 		int all_failed = 1;
 		nanosleep(&ts, NULL);
+		/* first after one interval, so a restart does not race the
+		 * terminals' leftovers */
+		if (pub != NULL && ++ticks % (every * 10) == 0)
+			publish_tick(pub);
 		for (long i = 0; i < started; i++)
 			if (!w[i].failed)
 				all_failed = 0;
@@ -201,6 +225,7 @@ serve(const char *dir, const char *cfg, struct server *s, const char *url)
 		failed |= w[i].failed;
 	}
 	nng_close(sock);
+	server_close(pub);
 	for (long i = n - 1; i >= 0; i--) {
 		ingest_free(w[i].g);
 		if (i > 0)

@@ -37,6 +37,9 @@ const struct config_key server_config_keys[] = {
 	    "polsd threads serving terminals at once", NULL},
 	{"challenge_ttl", CONFIG_INT, 5, 600, "60",
 	    "seconds a sync challenge stays valid", NULL},
+	{"publish_interval", CONFIG_INT, 0, 86400, "600",
+	    "seconds between polsd's looks for periods to publish (closed "
+	    "plus grace_hours); 0: only polsctl publish and reports do", NULL},
 	{"log_level", CONFIG_ENUM, 0, 8, "info",
 	    "how much to log (never answers, keys or tokens)",
 	    "error|warn|info|debug"},

@@ -191,6 +191,8 @@ eq "CSV: t01 veiligheid mean as in the JSON" \
 csv=$(report_as chef01 --format csv)
 eq "CSV for a chief: their team only" "$(cut -d, -f1 <<<"$csv" | sort -u | tr '\n' ' ')" "t01 unit "
 
+# polsd publishes by itself too (publish_interval seconds after it starts,
+# then every interval): F06 below needs no polsctl publish.
 # Frozen: later data for another period does not touch this snapshot.
 export POLS_NOW=2027-03-24T09:00:00Z
 for r in 1 2 3 4 5; do answer ka t01 1 1 1 1 1 >/dev/null; done
@@ -198,4 +200,17 @@ for r in 1 2 3 4 5; do answer ka t01 1 1 1 1 1 >/dev/null; done
 "$B/polsctl" --data "$S" publish >/dev/null
 eq "the published report is the same, byte for byte" \
 	"$(report_as hr --unit t01 --period 2027-F05 --format json)" "$(cat "$T/rep/t01.json")"
+stop_polsd
+export POLS_NOW=2027-04-01T09:00:00Z # F06 closed (29 March) + 48 h
+printf 'publish_interval = 1\n' >"$S/polsd.conf"
+start_polsd "$URL"
+for _ in $(seq 100); do
+	grep -q "S109 published 1 snapshot" "$T/polsd.log" && break
+	sleep 0.1
+done
+eq "polsd published F06 by itself within its interval" \
+	"$(sqlite3 "$S/server.db" "SELECT COUNT(*) FROM snapshots WHERE period = '2027-F06'")" 1
+eq "t01's F06 report: the five later answers, with F05 as its trend" \
+	"$(report_as hr --unit t01 --period 2027-F06 --format json | jq -c '[.n, .trend.previous_period, (.trend.series | length)]')" \
+	'[5,"2027-F05",2]'
 stop_polsd
