@@ -10,7 +10,10 @@
  * (default 4) each serve requests on their own NNG context with their own
  * database connection: crypto and checks run in parallel, sqlite
  * serialises the writes, and each request's batches commit together.
- * SIGINT/SIGTERM stop it cleanly.
+ * NNG 1.5.2 stops accepting for good when a peer hangs up during the
+ * handshake: epipe.c keeps the cause (an EPIPE NNG takes for "closed") from
+ * reaching it, and the listener is watched (listenwd.h), opened anew should
+ * it stop all the same. SIGINT/SIGTERM stop it cleanly.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -25,7 +28,9 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 
+#include "epipe.h"
 #include "ingest.h"
+#include "listenwd.h"
 #include "publish.h"
 #include "log.h"
 #include "server.h"
@@ -142,11 +147,40 @@ publish_tick(struct server *pub)
 		log_msg(LOG_INFO, "S109", "published %d snapshot(s)", made);
 }
 
+/* One look at the listener (listenwd.h): NNG 1.5.2 stops accepting when a
+ * peer hangs up during the handshake (nanomsg/nng#1518); polsd would then
+ * answer no new connection ever again. */
+static void
+watch(struct listenwd *lw, const char *url)
+{
+	int err;
+
+	switch (listenwd_tick(lw, &err)) {
+	case LISTENWD_REOPENED:
+		log_msg(LOG_WARN, "S207", "the listener on %s stopped taking "
+		    "connections (as NNG 1.5.2 does when a peer hangs up in "
+		    "the handshake); listening anew (%lu times so far)", url,
+		    listenwd_reopened(lw));
+		break;
+	case LISTENWD_DOWN:
+		log_msg(LOG_ERR, "S010", "the listener on %s stopped taking "
+		    "connections and cannot listen again: %s; trying every "
+		    "second", url, nng_strerror(err));
+		break;
+	case LISTENWD_BACK:
+		log_msg(LOG_WARN, "S208", "listening on %s again", url);
+		break;
+	case LISTENWD_OK:
+		break;
+	}
+}
+
 static int
 serve(const char *dir, const char *cfg, struct server *s, const char *url)
 {
 	nng_socket sock;
 	struct worker *w;
+	struct listenwd *lw = NULL;
 	long n = config_int(s->cfg, "workers");
 	char err[ERRLEN];
 	int rv, failed = 0;
@@ -179,7 +213,7 @@ serve(const char *dir, const char *cfg, struct server *s, const char *url)
 			break;
 		}
 	}
-	if (!failed && (rv = nng_listen(sock, url, NULL, 0)) != 0) {
+	if (!failed && (rv = listenwd_open(&lw, sock, url)) != 0) {
 		log_msg(LOG_ERR, "S003", "cannot listen on '%s': %s", url,
 		    nng_strerror(rv));
 		failed = 1;
@@ -191,19 +225,28 @@ serve(const char *dir, const char *cfg, struct server *s, const char *url)
 		}
 		started++;
 	}
-	if (!failed)
+	if (!failed) {
 		log_msg(LOG_INFO, "S101", "listening on %s (%ld workers)", url,
 		    n);
+		if (!listenwd_watching(lw))
+			log_msg(LOG_INFO, "S105", "no listener watchdog for "
+			    "this transport: only tcp:// and ipc:// have one");
+		if (!epipe_active())
+			log_msg(LOG_WARN, "S106", "NNG may take a peer that "
+			    "hangs up in the handshake for a closed socket; "
+			    "the listener watchdog has to catch it");
+	}
 	/* Publication (publish.h) on its own connection: worker 0 uses s. */
 	long every = config_int(s->cfg, "publish_interval"), ticks = 0;
 	struct server *pub = NULL;
 	if (!failed && every > 0 && server_open(&pub, dir, cfg, err,
 	    sizeof err) != 0)
-		log_msg(LOG_ERR, "S009", "no publication from polsd: %s", err);
+		log_msg(LOG_ERR, "S012", "no publication from polsd: %s", err);
 	while (!failed && !stopping) {
 		struct timespec ts = {0, 100 * 1000000L};
 		int all_failed = 1;
 		nanosleep(&ts, NULL);
+		watch(lw, url);
 		/* first after one interval, so a restart does not race the
 		 * terminals' leftovers */
 		if (pub != NULL && ++ticks % (every * 10) == 0)
@@ -224,6 +267,7 @@ serve(const char *dir, const char *cfg, struct server *s, const char *url)
 		pthread_join(w[i].thread, NULL);
 		failed |= w[i].failed;
 	}
+	listenwd_free(lw, 0);
 	nng_close(sock);
 	server_close(pub);
 	for (long i = n - 1; i >= 0; i--) {
