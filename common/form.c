@@ -864,6 +864,15 @@ form_free(struct form *f)
 	free(f);
 }
 
+const struct form_scale *
+form_scale_find(const struct form *f, const char *id)
+{
+	for (size_t i = 0; i < f->n_scales; i++)
+		if (strcmp(f->scales[i].id, id) == 0)
+			return &f->scales[i];
+	return NULL;
+}
+
 int
 form_item_index(const struct form *f, const char *id)
 {

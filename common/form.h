@@ -141,6 +141,10 @@ int form_parse(const char *json, size_t len, struct form **out, char *err,
     size_t errlen);
 void form_free(struct form *f); /* accepts NULL */
 
+/* The scale of that id, or NULL. */
+const struct form_scale *form_scale_find(const struct form *f,
+    const char *id);
+
 /* Index of item id, or -1. */
 int form_item_index(const struct form *f, const char *id);
 /* Index of option value within item, or -1. */

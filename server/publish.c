@@ -11,6 +11,7 @@
  * unit, written in one transaction.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "agg.h"
+#include "body.h"
 #include "org.h"
 #include "period.h"
 #include "publish.h"
@@ -478,6 +480,29 @@ band(uint64_t c)
 	return c == 0 ? "geen" : c <= 2 ? "1-2" : "3 of meer";
 }
 
+/*
+ * A real figure, rounded to 1e-10: far below anything shown or tested
+ * (means are checked to 1e-9), and a number that prints back exactly in
+ * cJSON's first, 15-digit try instead of its slower 17-digit second one.
+ */
+static double
+r10(double x)
+{
+	return isfinite(x) ? round(x * 1e10) / 1e10 : x;
+}
+
+static cJSON *
+real(double x)
+{
+	return cJSON_CreateNumber(r10(x));
+}
+
+static cJSON *
+add_real(cJSON *o, const char *k, double x)
+{
+	return cJSON_AddNumberToObject(o, k, r10(x));
+}
+
 static int
 is_signal(const struct form_item *it)
 {
@@ -515,7 +540,7 @@ figures(const struct form *f, const struct node *v)
 
 	cJSON_AddNumberToObject(o, "n", (double)v->n);
 	cJSON_AddNumberToObject(o, "headcount", (double)v->headcount);
-	cJSON_AddNumberToObject(o, "response", v->headcount > 0 ?
+	add_real(o, "response", v->headcount > 0 ?
 	    ((double)v->n / (double)v->headcount) : 0);
 	cJSON_AddBoolToObject(o, "suspect", v->headcount > 0 &&
 	    v->n > (uint64_t)v->headcount);
@@ -537,24 +562,24 @@ figures(const struct form *f, const struct node *v)
 		double red = (double)sv.zone[2] / (double)sv.n;
 		double amber = (double)sv.zone[1] / (double)sv.n;
 		double sd = sqrt(st.var);
-		cJSON_AddNumberToObject(x, "mean", (st.mean));
-		cJSON_AddNumberToObject(x, "sd", (sd));
+		add_real(x, "mean", (st.mean));
+		add_real(x, "sd", (sd));
 		if (sv.n >= 2) {
 			double hw = stats_t975(st.n - 1) * sd / sqrt(st.n);
 			cJSON *ci = cJSON_AddArrayToObject(x, "ci");
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(
+			cJSON_AddItemToArray(ci, real(
 			    (fmax(0, st.mean - hw))));
-			cJSON_AddItemToArray(ci, cJSON_CreateNumber(
+			cJSON_AddItemToArray(ci, real(
 			    (fmin(100, st.mean + hw))));
 		} else {
 			cJSON_AddNullToObject(x, "ci");
 		}
-		cJSON_AddNumberToObject(x, "share_red", (red));
-		cJSON_AddNumberToObject(x, "share_amber", (amber));
+		add_real(x, "share_red", (red));
+		add_real(x, "share_amber", (amber));
 		cJSON_AddStringToObject(x, "light",
 		    light_name(light_of(sc, &st, red, amber)));
 		if (sv.full_n >= ALPHA_MIN && sv.alpha != -1)
-			cJSON_AddNumberToObject(x, "alpha", (sv.alpha));
+			add_real(x, "alpha", (sv.alpha));
 		else
 			cJSON_AddNullToObject(x, "alpha");
 		h = cJSON_AddArrayToObject(x, "hist");
@@ -627,7 +652,7 @@ figures(const struct form *f, const struct node *v)
 		} else {
 			cJSON_AddNumberToObject(x, "answered", (double)m);
 			if (m > 0)
-				cJSON_AddNumberToObject(x, "share",
+				add_real(x, "share",
 				    ((double)yes / (double)m));
 			else
 				cJSON_AddNullToObject(x, "share");
@@ -712,15 +737,15 @@ compare(const struct form *f, const struct node *v, const struct node *a,
 		x = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "id", sc->id);
-		cJSON_AddNumberToObject(x, "mean", (sa.mean));
+		add_real(x, "mean", (sa.mean));
 		if (v->withheld || !sv.ok)
 			continue;
 		double d = sv.mean - sa.mean;
 		double p = rest.ok ? stats_welch_p(sv.n, sv.mean, sv.var,
 		    rest.n, rest.mean, rest.var) : -1;
-		cJSON_AddNumberToObject(x, "diff", (d));
+		add_real(x, "diff", (d));
 		if (p >= 0)
-			cJSON_AddNumberToObject(x, "p", (p));
+			add_real(x, "p", (p));
 		else
 			cJSON_AddNullToObject(x, "p");
 		cmp_add(cs, x, p, d, EFFECT_MEAN, scale_worse(sc, d), sc->id,
@@ -743,7 +768,7 @@ compare(const struct form *f, const struct node *v, const struct node *a,
 			cJSON_AddStringToObject(x, "band", band(ya));
 			continue;
 		}
-		cJSON_AddNumberToObject(x, "share",
+		add_real(x, "share",
 		    ((double)ya / (double)ma));
 		yes_no(v->agg, it->id, &yv, &mv);
 		if (v->withheld || mv == 0 || (it->sensitive && team) ||
@@ -758,9 +783,9 @@ compare(const struct form *f, const struct node *v, const struct node *a,
 			    sv * (1 - sv) * (double)mv / ((double)mv - 1),
 			    nr, pr, pr * (1 - pr) * nr / (nr - 1));
 		}
-		cJSON_AddNumberToObject(x, "diff", (sv - sa));
+		add_real(x, "diff", (sv - sa));
 		if (p >= 0)
-			cJSON_AddNumberToObject(x, "p", (p));
+			add_real(x, "p", (p));
 		else
 			cJSON_AddNullToObject(x, "p");
 		cmp_add(cs, x, p, sv - sa, EFFECT_SHARE, sv > sa, it->id, a->id,
@@ -814,27 +839,6 @@ stored_body(struct server *s, const char *form, const char *period, int seq,
 	return j;
 }
 
-static const cJSON *
-by_key(const cJSON *arr, const char *id)
-{
-	const cJSON *x;
-
-	cJSON_ArrayForEach(x, arr) {
-		const cJSON *i = cJSON_GetObjectItemCaseSensitive(x, "id");
-		if (cJSON_IsString(i) && strcmp(i->valuestring, id) == 0)
-			return x;
-	}
-	return NULL;
-}
-
-static double
-num(const cJSON *o, const char *k, double dflt)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsNumber(x) ? x->valuedouble : dflt;
-}
-
 /* The trend: this period against the previous published one, and the
  * series of the last periods. fig: v's own figures (just computed). */
 static cJSON *
@@ -858,12 +862,12 @@ trend(struct server *s, const struct form *f, const struct node *v,
 	arr = cJSON_AddArrayToObject(o, "scales");
 	for (size_t i = 0; prev_ok && fig != NULL && i < f->n_scales; i++) {
 		const char *id = f->scales[i].id;
-		const cJSON *now = by_key(cJSON_GetObjectItemCaseSensitive(fig,
+		const cJSON *now = body_by_id(cJSON_GetObjectItemCaseSensitive(fig,
 		    "scales"), id);
-		const cJSON *was = by_key(cJSON_GetObjectItemCaseSensitive(prev,
+		const cJSON *was = body_by_id(cJSON_GetObjectItemCaseSensitive(prev,
 		    "scales"), id);
-		double m1 = num(now, "mean", -1), m0 = num(was, "mean", -1);
-		double n1 = num(now, "n", 0), n0 = num(was, "n", 0);
+		double m1 = body_num(now, "mean", -1), m0 = body_num(was, "mean", -1);
+		double n1 = body_num(now, "n", 0), n0 = body_num(was, "n", 0);
 		double p;
 
 		if (m1 < 0 || m0 < 0)
@@ -872,11 +876,11 @@ trend(struct server *s, const struct form *f, const struct node *v,
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "id", id);
 		cJSON_AddNumberToObject(x, "previous", m0);
-		cJSON_AddNumberToObject(x, "diff", (m1 - m0));
-		p = stats_welch_p(n1, m1, pow(num(now, "sd", 0), 2), n0, m0,
-		    pow(num(was, "sd", 0), 2));
+		add_real(x, "diff", (m1 - m0));
+		p = stats_welch_p(n1, m1, pow(body_num(now, "sd", 0), 2), n0, m0,
+		    pow(body_num(was, "sd", 0), 2));
 		if (p >= 0)
-			cJSON_AddNumberToObject(x, "p", (p));
+			add_real(x, "p", (p));
 		else
 			cJSON_AddNullToObject(x, "p");
 		cmp_add(cs, x, p, m1 - m0, EFFECT_MEAN,
@@ -904,7 +908,7 @@ trend(struct server *s, const struct form *f, const struct node *v,
 			    src, "scales")) {
 				const cJSON *id = cJSON_GetObjectItemCaseSensitive(
 				    sc, "id");
-				double mean = num(sc, "mean", -1);
+				double mean = body_num(sc, "mean", -1);
 				if (cJSON_IsString(id) && mean >= 0)
 					cJSON_AddNumberToObject(m,
 					    id->valuestring, mean);
@@ -968,7 +972,7 @@ judge(cJSON *fig, struct cmps *cs)
 		cJSON_AddStringToObject(x, c->signal ? "signal" : "scale",
 		    c->what);
 		cJSON_AddStringToObject(x, "against", c->against);
-		cJSON_AddNumberToObject(x, "diff", (c->diff));
+		add_real(x, "diff", (c->diff));
 		cJSON_AddItemToArray(why, x);
 	}
 	cJSON_AddStringToObject(st, "level", level == 2 ? "actie nodig" :
@@ -1102,6 +1106,65 @@ sticky(struct server *s, struct tree *t, const char *form, const char *period,
 	return 0;
 }
 
+/*
+ * Printing the bodies is half the work of a snapshot; a second thread does
+ * it while this one builds the next body and stores the printed ones (the
+ * database stays on this thread). Bodies go in, in order, and come out
+ * printed in the same order.
+ */
+struct printer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	cJSON **in;
+	char **out;
+	size_t n_in, n_out, n;
+	int done;
+};
+
+static void *
+print_bodies(void *arg)
+{
+	struct printer *pr = arg;
+	char *buf = NULL;
+	size_t cap = 0;
+
+	for (;;) {
+		cJSON *b;
+		size_t pos;
+		int ok = 0;
+
+		pthread_mutex_lock(&pr->mu);
+		while (pr->n_out == pr->n_in && !pr->done)
+			pthread_cond_wait(&pr->cv, &pr->mu);
+		if (pr->n_out == pr->n_in) {
+			pthread_mutex_unlock(&pr->mu);
+			break;
+		}
+		pos = pr->n_out;
+		b = pr->in[pos];
+		pthread_mutex_unlock(&pr->mu);
+		/* one buffer for every body: no growing and copying each */
+		while (b != NULL && !(ok = cJSON_PrintPreallocated(b, buf,
+		    (int)cap, 0)) && cap < (1u << 26)) {
+			free(buf);
+			cap = cap ? cap * 4 : 1u << 16;
+			if ((buf = malloc(cap)) == NULL) {
+				cap = 0;
+				break;
+			}
+		}
+		cJSON_Delete(b);
+		pthread_mutex_lock(&pr->mu);
+		pr->in[pos] = NULL;
+		pr->out[pos] = ok ? strdup(buf) : NULL; /* NULL: failed */
+		pr->n_out++;
+		pthread_cond_broadcast(&pr->cv);
+		pthread_mutex_unlock(&pr->mu);
+	}
+	free(buf);
+	return NULL;
+}
+
 static int
 write_snapshot(struct server *s, const struct form *f, struct tree *t,
     const char *period, int seq, time_t now, time_t closes, long k,
@@ -1109,11 +1172,17 @@ write_snapshot(struct server *s, const struct form *f, struct tree *t,
 {
 	sqlite3_stmt *ins = NULL;
 	cJSON *basis = cJSON_CreateObject();
-	char day[16], *text = NULL, *buf = NULL;
-	size_t cap = 0;
+	char day[16], *text = NULL;
+	struct printer pr;
+	pthread_t th;
+	size_t stored = 0;
 	struct tm tm;
-	int rv = -1;
+	int rv = -1, started = 0;
 
+	memset(&pr, 0, sizeof pr);
+	pthread_mutex_init(&pr.mu, NULL);
+	pthread_cond_init(&pr.cv, NULL);
+	pr.n = t->n;
 	gmtime_r(&now, &tm);
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	for (size_t i = 0; i < t->n; i++)
@@ -1138,44 +1207,80 @@ write_snapshot(struct server *s, const struct form *f, struct tree *t,
 	    "seq, unit, withheld, body) VALUES(?, ?, ?, ?, ?, ?)", &ins, err,
 	    errlen) != 0)
 		goto out;
-	/* top-down: a unit's trend reads only earlier periods */
-	for (size_t i = t->n; i-- > 0;) {
-		const struct node *v = &t->v[t->by_depth[i]];
-		cJSON *b = body(s, f, t, v, period, seq, day, closes, k);
-		int ok = 0;
+	if ((pr.in = calloc(t->n + 1, sizeof *pr.in)) == NULL ||
+	    (pr.out = calloc(t->n + 1, sizeof *pr.out)) == NULL ||
+	    pthread_create(&th, NULL, print_bodies, &pr) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	started = 1;
+	/* top-down (position 0 is the top): a unit's trend reads only
+	 * earlier periods */
+	for (size_t pos = 0; pos <= t->n; pos++) {
+		size_t ready;
 
-		/* one buffer for every body: no growing and copying each */
-		while (b != NULL && !(ok = cJSON_PrintPreallocated(b, buf,
-		    (int)cap, 0)) && cap < (1u << 26)) {
-			free(buf);
-			cap = cap ? cap * 4 : 1u << 16;
-			if ((buf = malloc(cap)) == NULL)
-				break;
+		if (pos < t->n) {
+			const struct node *v = &t->v[t->by_depth[t->n - 1 -
+			    pos]];
+			cJSON *b = body(s, f, t, v, period, seq, day, closes,
+			    k);
+			pthread_mutex_lock(&pr.mu);
+			pr.in[pos] = b;
+			pr.n_in++;
+			pthread_cond_broadcast(&pr.cv);
+		} else { /* the end: wait for the printer */
+			pthread_mutex_lock(&pr.mu);
+			pr.done = 1;
+			pthread_cond_broadcast(&pr.cv);
+			while (pr.n_out < pr.n_in)
+				pthread_cond_wait(&pr.cv, &pr.mu);
 		}
-		cJSON_Delete(b);
-		if (!ok) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
+		ready = pr.n_out;
+		pthread_mutex_unlock(&pr.mu);
+		for (; stored < ready; stored++) {
+			const struct node *v = &t->v[t->by_depth[t->n - 1 -
+			    stored]];
+			if (pr.out[stored] == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+			sqlite3_reset(ins);
+			sqlite3_bind_text(ins, 1, f->id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 2, period, -1, SQLITE_STATIC);
+			sqlite3_bind_int(ins, 3, seq);
+			sqlite3_bind_text(ins, 4, v->id, -1, SQLITE_STATIC);
+			sqlite3_bind_int(ins, 5, v->withheld);
+			sqlite3_bind_text(ins, 6, pr.out[stored], -1,
+			    SQLITE_STATIC);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				goto dberr;
+			free(pr.out[stored]);
+			pr.out[stored] = NULL;
 		}
-		sqlite3_reset(ins);
-		sqlite3_bind_text(ins, 1, f->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 2, period, -1, SQLITE_STATIC);
-		sqlite3_bind_int(ins, 3, seq);
-		sqlite3_bind_text(ins, 4, v->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(ins, 5, v->withheld);
-		sqlite3_bind_text(ins, 6, buf, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(ins) != SQLITE_DONE)
-			goto dberr;
 	}
 	rv = 0;
 	goto out;
 dberr:
 	snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
 out:
+	if (started) {
+		pthread_mutex_lock(&pr.mu);
+		pr.done = 1;
+		pthread_cond_broadcast(&pr.cv);
+		pthread_mutex_unlock(&pr.mu);
+		pthread_join(th, NULL);
+	}
+	for (size_t i = 0; pr.in != NULL && i < t->n; i++)
+		cJSON_Delete(pr.in[i]);
+	for (size_t i = 0; pr.out != NULL && i < t->n; i++)
+		free(pr.out[i]);
+	free(pr.in);
+	free(pr.out);
+	pthread_cond_destroy(&pr.cv);
+	pthread_mutex_destroy(&pr.mu);
 	sqlite3_finalize(ins);
 	cJSON_Delete(basis);
 	free(text);
-	free(buf);
 	return rv;
 }
 
@@ -1281,7 +1386,7 @@ publish_one(struct server *s, const char *form, const char *period,
 		struct node *v = &t.v[i];
 		if (v->kind != ORG_TEAM)
 			continue;
-		v->base = (uint64_t)num(basis, v->id, 0);
+		v->base = (uint64_t)body_num(basis, v->id, 0);
 		if (v->n > v->base) {
 			any_gain = 1;
 			v->late = 1;

@@ -13,6 +13,7 @@
 
 #include "account.h"
 #include "publish.h"
+#include "body.h"
 #include "report.h"
 #include "store.h"
 
@@ -27,48 +28,6 @@ report_format_parse(const char *s, enum report_format *out)
 			return 0;
 		}
 	return -1;
-}
-
-static const cJSON *
-get(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static double
-num(const cJSON *o, const char *k, double dflt)
-{
-	const cJSON *x = get(o, k);
-
-	return cJSON_IsNumber(x) ? x->valuedouble : dflt;
-}
-
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const cJSON *x = get(o, k);
-
-	return cJSON_IsString(x) ? x->valuestring : "";
-}
-
-static const cJSON *
-by_id(const cJSON *arr, const char *id)
-{
-	const cJSON *x;
-
-	cJSON_ArrayForEach(x, arr)
-		if (strcmp(str(x, "id"), id) == 0)
-			return x;
-	return NULL;
-}
-
-static const struct form_scale *
-scale_of(const struct form *f, const char *id)
-{
-	for (size_t i = 0; i < f->n_scales; i++)
-		if (strcmp(f->scales[i].id, id) == 0)
-			return &f->scales[i];
-	return NULL;
 }
 
 /* ---- text ------------------------------------------------------------- */
@@ -95,14 +54,14 @@ paint(FILE *out, int colour, const char *light, const char *text)
 static void
 text_withheld(const cJSON *b, FILE *out)
 {
-	const cJSON *w = get(b, "withheld"), *x;
+	const cJSON *w = body_get(b, "withheld"), *x;
 
 	if (cJSON_GetArraySize(w) == 0)
 		return;
 	fprintf(out, "\nNiet getoond / withheld:\n");
 	cJSON_ArrayForEach(x, w)
-		fprintf(out, "  %s (%s): %s\n", str(x, "name"), str(x, "unit"),
-		    str(x, "reason"));
+		fprintf(out, "  %s (%s): %s\n", body_str(x, "name"), body_str(x, "unit"),
+		    body_str(x, "reason"));
 }
 
 /* One line of the status's reasons, wrapped at 78 columns. */
@@ -117,20 +76,20 @@ text_reasons(const cJSON *st, FILE *out)
 
 	for (int l = 0; l < 3; l++) {
 		int first = 1;
-		cJSON_ArrayForEach(x, get(st, "reasons")) {
+		cJSON_ArrayForEach(x, body_get(st, "reasons")) {
 			char item[160];
-			if (l < 2 && strcmp(str(x, "light"), lights[l]) != 0)
+			if (l < 2 && strcmp(body_str(x, "light"), lights[l]) != 0)
 				continue;
-			if (l == 2 && get(x, "light") != NULL)
+			if (l == 2 && body_get(x, "light") != NULL)
 				continue;
 			if (l == 2)
 				snprintf(item, sizeof item, "%s%s %+.1f%s (%s)",
-				    str(x, "scale"), str(x, "signal"),
-				    (get(x, "signal") ? 100 : 1) * num(x, "diff",
-				    0), get(x, "signal") ? "%-punt" : "",
-				    str(x, "against"));
+				    body_str(x, "scale"), body_str(x, "signal"),
+				    (body_get(x, "signal") ? 100 : 1) * body_num(x, "diff",
+				    0), body_get(x, "signal") ? "%-punt" : "",
+				    body_str(x, "against"));
 			else
-				snprintf(item, sizeof item, "%s", str(x,
+				snprintf(item, sizeof item, "%s", body_str(x,
 				    "scale"));
 			len += (size_t)snprintf(line + len, sizeof line - len,
 			    "%s%s", first ? (len ? "; " : "") : ", ", first ?
@@ -163,50 +122,50 @@ static void
 print_text(const cJSON *b, const struct form *f, int late, int colour,
     FILE *out)
 {
-	const cJSON *sc, *bm, *x, *tr = get(b, "trend");
-	const cJSON *st = get(b, "status");
+	const cJSON *sc, *bm, *x, *tr = body_get(b, "trend");
+	const cJSON *st = body_get(b, "status");
 	const cJSON *lv[3] = { NULL, NULL, NULL };
 	int nl = 0;
 
 	fprintf(out, "%s / %s\n%s (%s, %s)\n", f->title.nl, f->title.en,
-	    str(b, "name"), str(b, "unit"), str(b, "kind"));
+	    body_str(b, "name"), body_str(b, "unit"), body_str(b, "kind"));
 	fprintf(out, "Periode %s, momentopname %.0f, gepubliceerd %s\n",
-	    str(b, "period"), num(b, "snapshot", 0), str(b, "published"));
+	    body_str(b, "period"), body_num(b, "snapshot", 0), body_str(b, "published"));
 	if (late)
 		fprintf(out, "Nagekomen antwoorden, nog niet verwerkt / late "
 		    "answers, not yet included\n");
-	if (cJSON_IsTrue(get(b, "suppressed"))) {
-		fprintf(out, "\nNiet getoond / withheld: %s\n", str(b,
+	if (cJSON_IsTrue(body_get(b, "suppressed"))) {
+		fprintf(out, "\nNiet getoond / withheld: %s\n", body_str(b,
 		    "reason"));
 		text_withheld(b, out);
 		return;
 	}
-	fprintf(out, "Respondenten %.0f van %.0f (%.0f%%)\n%s", num(b, "n", 0),
-	    num(b, "headcount", 0), 100 * num(b, "response", 0),
-	    cJSON_IsTrue(get(b, "suspect")) ? "LET OP: meer respondenten dan "
+	fprintf(out, "Respondenten %.0f van %.0f (%.0f%%)\n%s", body_num(b, "n", 0),
+	    body_num(b, "headcount", 0), 100 * body_num(b, "response", 0),
+	    cJSON_IsTrue(body_get(b, "suspect")) ? "LET OP: meer respondenten dan "
 	    "medewerkers (verdacht)\n  / more respondents than staff "
 	    "(suspect)\n" : "");
-	fprintf(out, "Status: %s\n", str(st, "level"));
+	fprintf(out, "Status: %s\n", body_str(st, "level"));
 	text_reasons(st, out);
-	cJSON_ArrayForEach(bm, get(b, "benchmarks"))
+	cJSON_ArrayForEach(bm, body_get(b, "benchmarks"))
 		if (nl < 3)
 			lv[nl++] = bm;
 	fprintf(out, "\n%-17s %5s %-7s %-12s %-6s %-7s", "schaal / scale",
 	    "gem.", "95%-int", "0---50---100", "licht", "trend");
 	for (int i = 0; i < nl; i++) {
-		const char *l = str(lv[i], "level");
+		const char *l = body_str(lv[i], "level");
 		fprintf(out, " %6s", strcmp(l, "district") == 0 ? "distr." :
 		    strcmp(l, "eenheid") == 0 ? "eenh." : l);
 	}
 	fputc('\n', out);
-	cJSON_ArrayForEach(sc, get(b, "scales")) {
-		const struct form_scale *fs = scale_of(f, str(sc, "id"));
-		const cJSON *ci = get(sc, "ci"), *t;
-		double m = num(sc, "mean", -1);
+	cJSON_ArrayForEach(sc, body_get(b, "scales")) {
+		const struct form_scale *fs = form_scale_find(f, body_str(sc, "id"));
+		const cJSON *ci = body_get(sc, "ci"), *t;
+		double m = body_num(sc, "mean", -1);
 		char bar[16], civ[16] = "", tv[16] = "";
 		int w;
 
-		fprintf(out, "%-17.17s ", fs ? fs->name.nl : str(sc, "id"));
+		fprintf(out, "%-17.17s ", fs ? fs->name.nl : body_str(sc, "id"));
 		if (m < 0) {
 			fprintf(out, "%5s\n", "-");
 			continue;
@@ -222,23 +181,23 @@ print_text(const cJSON *b, const struct form *f, int late, int colour,
 			    cJSON_GetArrayItem(ci, 0)->valuedouble,
 			    cJSON_GetArrayItem(ci, 1)->valuedouble);
 		fprintf(out, "%5.1f %-7s %s ", m, civ, bar);
-		paint(out, colour, str(sc, "light"), light_nl(str(sc,
+		paint(out, colour, body_str(sc, "light"), light_nl(body_str(sc,
 		    "light")));
-		t = by_id(get(tr, "scales"), str(sc, "id"));
+		t = body_by_id(body_get(tr, "scales"), body_str(sc, "id"));
 		if (t != NULL)
 			snprintf(tv, sizeof tv, "%s%+.1f%s",
-			    num(t, "diff", 0) > 0 ? "^" : num(t, "diff", 0) < 0 ?
-			    "v" : "=", num(t, "diff", 0),
-			    cJSON_IsTrue(get(t, "marked")) ? "*" : "");
+			    body_num(t, "diff", 0) > 0 ? "^" : body_num(t, "diff", 0) < 0 ?
+			    "v" : "=", body_num(t, "diff", 0),
+			    cJSON_IsTrue(body_get(t, "marked")) ? "*" : "");
 		fprintf(out, " %-7s", tv);
 		for (int i = 0; i < nl; i++) {
-			const cJSON *d = by_id(get(lv[i], "scales"),
-			    str(sc, "id"));
+			const cJSON *d = body_by_id(body_get(lv[i], "scales"),
+			    body_str(sc, "id"));
 			char dv[16] = "";
-			if (d != NULL && get(d, "diff") != NULL)
+			if (d != NULL && body_get(d, "diff") != NULL)
 				snprintf(dv, sizeof dv, "%+.1f%s",
-				    num(d, "diff", 0),
-				    cJSON_IsTrue(get(d, "marked")) ? "*" : "");
+				    body_num(d, "diff", 0),
+				    cJSON_IsTrue(body_get(d, "marked")) ? "*" : "");
 			fprintf(out, " %6s", dv);
 		}
 		fputc('\n', out);
@@ -246,30 +205,30 @@ print_text(const cJSON *b, const struct form *f, int late, int colour,
 	if (nl > 0) {
 		fprintf(out, "Verschil met / difference from:");
 		for (int i = 0; i < nl; i++) {
-			if (cJSON_IsTrue(get(lv[i], "suppressed")))
+			if (cJSON_IsTrue(body_get(lv[i], "suppressed")))
 				fprintf(out, "\n  %s: niet getoond / withheld",
-				    str(lv[i], "name"));
+				    body_str(lv[i], "name"));
 			else
-				fprintf(out, "\n  %s (n=%.0f)", str(lv[i],
-				    "name"), num(lv[i], "n", 0));
+				fprintf(out, "\n  %s (n=%.0f)", body_str(lv[i],
+				    "name"), body_num(lv[i], "n", 0));
 		}
 		fprintf(out, "\n  * = buiten toeval en groot genoeg / beyond "
 		    "chance and large enough\n");
 	}
-	if (cJSON_GetArraySize(get(b, "signals")) > 0) {
+	if (cJSON_GetArraySize(body_get(b, "signals")) > 0) {
 		fprintf(out, "Signalen / signals (aandeel ja):");
 		int col = 0;
-		cJSON_ArrayForEach(x, get(b, "signals")) {
+		cJSON_ArrayForEach(x, body_get(b, "signals")) {
 			char v[24];
-			if (get(x, "band") != NULL)
-				snprintf(v, sizeof v, "%s", str(x, "band"));
-			else if (cJSON_IsNumber(get(x, "share")))
+			if (body_get(x, "band") != NULL)
+				snprintf(v, sizeof v, "%s", body_str(x, "band"));
+			else if (cJSON_IsNumber(body_get(x, "share")))
 				snprintf(v, sizeof v, "%.0f%%",
-				    100 * num(x, "share", 0));
+				    100 * body_num(x, "share", 0));
 			else
 				continue;
 			fprintf(out, "%s%-22.22s %-10s", col++ % 2 ? "" : "\n  ",
-			    str(x, "id"), v);
+			    body_str(x, "id"), v);
 		}
 		fputc('\n', out);
 	}
@@ -297,7 +256,7 @@ csv_field(FILE *out, const char *s)
 static void
 csv_num(FILE *out, const cJSON *o, const char *k)
 {
-	const cJSON *x = get(o, k);
+	const cJSON *x = body_get(o, k);
 
 	if (cJSON_IsNumber(x))
 		fprintf(out, ",%.6g", x->valuedouble);
@@ -309,29 +268,29 @@ static void
 csv_rows(const cJSON *b, FILE *out)
 {
 	const cJSON *sc;
-	int held = cJSON_IsTrue(get(b, "suppressed"));
+	int held = cJSON_IsTrue(body_get(b, "suppressed"));
 	static const char *const keys[] = { "unit", "name", "kind", "form",
 		"period" };
 
-	if (held || cJSON_GetArraySize(get(b, "scales")) == 0) {
+	if (held || cJSON_GetArraySize(body_get(b, "scales")) == 0) {
 		for (size_t i = 0; i < 5; i++) {
 			if (i)
 				fputc(',', out);
-			csv_field(out, str(b, keys[i]));
+			csv_field(out, body_str(b, keys[i]));
 		}
-		fprintf(out, ",%.0f,,,,,,,,,,%s\n", num(b, "snapshot", 0),
-		    held ? "niet getoond" : str(get(b, "status"), "level"));
+		fprintf(out, ",%.0f,,,,,,,,,,%s\n", body_num(b, "snapshot", 0),
+		    held ? "niet getoond" : body_str(body_get(b, "status"), "level"));
 		return;
 	}
-	cJSON_ArrayForEach(sc, get(b, "scales")) {
-		const cJSON *ci = get(sc, "ci");
+	cJSON_ArrayForEach(sc, body_get(b, "scales")) {
+		const cJSON *ci = body_get(sc, "ci");
 		for (size_t i = 0; i < 5; i++) {
 			if (i)
 				fputc(',', out);
-			csv_field(out, str(b, keys[i]));
+			csv_field(out, body_str(b, keys[i]));
 		}
-		fprintf(out, ",%.0f,", num(b, "snapshot", 0));
-		csv_field(out, str(sc, "id"));
+		fprintf(out, ",%.0f,", body_num(b, "snapshot", 0));
+		csv_field(out, body_str(sc, "id"));
 		csv_num(out, sc, "n");
 		csv_num(out, sc, "mean");
 		if (cJSON_GetArraySize(ci) == 2)
@@ -342,9 +301,9 @@ csv_rows(const cJSON *b, FILE *out)
 			fputs(",,", out);
 		csv_num(out, sc, "share_red");
 		csv_num(out, sc, "share_amber");
-		fprintf(out, ",%s", str(sc, "light"));
+		fprintf(out, ",%s", body_str(sc, "light"));
 		csv_num(out, sc, "alpha");
-		fprintf(out, ",%s\n", str(get(b, "status"), "level"));
+		fprintf(out, ",%s\n", body_str(body_get(b, "status"), "level"));
 	}
 }
 
@@ -386,11 +345,11 @@ print_progress(const cJSON *j, const struct form *f, long k,
 		break;
 	case REPORT_CSV:
 		fprintf(out, "team,form,period,n\n");
-		cJSON_ArrayForEach(x, get(j, "progress")) {
-			csv_field(out, str(x, "team"));
-			fprintf(out, ",%s,%s,", str(j, "form"), str(j, "period"));
-			if (cJSON_IsNumber(get(x, "n")))
-				fprintf(out, "%.0f\n", num(x, "n", 0));
+		cJSON_ArrayForEach(x, body_get(j, "progress")) {
+			csv_field(out, body_str(x, "team"));
+			fprintf(out, ",%s,%s,", body_str(j, "form"), body_str(j, "period"));
+			if (cJSON_IsNumber(body_get(x, "n")))
+				fprintf(out, "%.0f\n", body_num(x, "n", 0));
 			else
 				fprintf(out, "minder dan %ld\n", k);
 		}
@@ -398,14 +357,14 @@ print_progress(const cJSON *j, const struct form *f, long k,
 	case REPORT_TEXT:
 		fprintf(out, "%s, periode %s: nog open, nog geen resultaten "
 		    "/ still open, no results yet\nRespons per team:\n",
-		    str(j, "form"), str(j, "period"));
-		cJSON_ArrayForEach(x, get(j, "progress")) {
-			if (cJSON_IsNumber(get(x, "n")))
-				fprintf(out, "  %-24s %.0f\n", str(x, "team"),
-				    num(x, "n", 0));
+		    body_str(j, "form"), body_str(j, "period"));
+		cJSON_ArrayForEach(x, body_get(j, "progress")) {
+			if (cJSON_IsNumber(body_get(x, "n")))
+				fprintf(out, "  %-24s %.0f\n", body_str(x, "team"),
+				    body_num(x, "n", 0));
 			else
 				fprintf(out, "  %-24s minder dan %ld / fewer "
-				    "than %ld\n", str(x, "team"), k, k);
+				    "than %ld\n", body_str(x, "team"), k, k);
 		}
 		break;
 	}

@@ -18,6 +18,7 @@
 
 #include "form.h"
 #include "period.h"
+#include "body.h"
 #include "report.h"
 
 /* The thermometer: a 0-100 bar in a viewBox TW wide. */
@@ -37,12 +38,6 @@ struct page {
 
 /* ---- reading the body ------------------------------------------------- */
 
-static const cJSON *
-get(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
 static double
 vnum(const cJSON *x, double dflt)
 {
@@ -50,46 +45,12 @@ vnum(const cJSON *x, double dflt)
 	    x->valuedouble : dflt;
 }
 
-static double
-num(const cJSON *o, const char *k, double dflt)
-{
-	return vnum(get(o, k), dflt);
-}
-
 static int
 isnum(const cJSON *o, const char *k)
 {
-	const cJSON *x = get(o, k);
+	const cJSON *x = body_get(o, k);
 
 	return cJSON_IsNumber(x) && isfinite(x->valuedouble);
-}
-
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const cJSON *x = get(o, k);
-
-	return cJSON_IsString(x) ? x->valuestring : "";
-}
-
-static const cJSON *
-by_id(const cJSON *arr, const char *id)
-{
-	const cJSON *x;
-
-	cJSON_ArrayForEach(x, arr)
-		if (strcmp(str(x, "id"), id) == 0)
-			return x;
-	return NULL;
-}
-
-static const struct form_scale *
-fscale(const struct form *f, const char *id)
-{
-	for (size_t i = 0; i < f->n_scales; i++)
-		if (strcmp(f->scales[i].id, id) == 0)
-			return &f->scales[i];
-	return NULL;
 }
 
 static const struct form_item *
@@ -189,7 +150,7 @@ put_text(FILE *out, const struct form_text *t)
 static void
 put_scale_name(FILE *out, const struct form *f, const char *id)
 {
-	const struct form_scale *fs = fscale(f, id);
+	const struct form_scale *fs = form_scale_find(f, id);
 
 	esc(out, fs != NULL && fs->name.nl != NULL ? fs->name.nl : id);
 }
@@ -258,9 +219,9 @@ bench_name(const cJSON *b, const char *unit)
 {
 	const cJSON *bm;
 
-	cJSON_ArrayForEach(bm, get(b, "benchmarks"))
-		if (strcmp(str(bm, "unit"), unit) == 0 && str(bm, "name")[0])
-			return str(bm, "name");
+	cJSON_ArrayForEach(bm, body_get(b, "benchmarks"))
+		if (strcmp(body_str(bm, "unit"), unit) == 0 && body_str(bm, "name")[0])
+			return body_str(bm, "name");
 	return unit;
 }
 
@@ -355,9 +316,9 @@ put_head(const struct page *p)
 	    "initial-scale=1\">\n<title>", out);
 	esc(out, p->f->title.nl);
 	fputs(" &ndash; ", out);
-	esc(out, str(p->b, "name"));
+	esc(out, body_str(p->b, "name"));
 	fputs(" &ndash; ", out);
-	esc(out, str(p->b, "period"));
+	esc(out, body_str(p->b, "period"));
 	fputs("</title>\n<style>", out);
 	fputs(css, out);
 	fputs("</style>\n</head>\n<body>\n<main>\n", out);
@@ -405,27 +366,27 @@ put_header(const struct page *p)
 	fputs("<header>\n<p class=\"sub\">", out);
 	put_text(out, &p->f->title);
 	fputs(" &middot; uitslag / results</p>\n<h1>", out);
-	esc(out, str(b, "name"));
+	esc(out, body_str(b, "name"));
 	fputs("</h1>\n<p class=\"sub\">", out);
-	esc(out, kind_nl(str(b, "kind")));
-	cJSON_ArrayForEach(bm, get(b, "benchmarks")) {
+	esc(out, kind_nl(body_str(b, "kind")));
+	cJSON_ArrayForEach(bm, body_get(b, "benchmarks")) {
 		fputs(first ? " in " : " &rsaquo; ", out);
-		esc(out, str(bm, "name"));
+		esc(out, body_str(bm, "name"));
 		first = 0;
 	}
 	fputs("</p>\n<ul class=\"meta\">\n<li><b>Periode <span class=\"en\">"
 	    "period</span></b><span class=\"v\">", out);
-	put_period(out, str(b, "period"));
+	put_period(out, body_str(b, "period"));
 	fputs("</span></li>\n", out);
-	if (!cJSON_IsTrue(get(b, "suppressed"))) {
+	if (!cJSON_IsTrue(body_get(b, "suppressed"))) {
 		fputs("<li><b>Respondenten <span class=\"en\">respondents"
 		    "</span></b><span class=\"v\">", out);
-		put_num(out, num(b, "n", 0), 0);
-		if (num(b, "headcount", 0) > 0) {
+		put_num(out, body_num(b, "n", 0), 0);
+		if (body_num(b, "headcount", 0) > 0) {
 			fputs(" van ", out);
-			put_num(out, num(b, "headcount", 0), 0);
+			put_num(out, body_num(b, "headcount", 0), 0);
 			fputs("</span> medewerkers (", out);
-			put_pct(out, num(b, "response", 0));
+			put_pct(out, body_num(b, "response", 0));
 			fputs(" respons)", out);
 		} else {
 			fputs("</span>", out);
@@ -434,20 +395,20 @@ put_header(const struct page *p)
 	}
 	fputs("<li><b>Gepubliceerd <span class=\"en\">published</span></b>"
 	    "<span class=\"v\">", out);
-	esc(out, str(b, "published"));
+	esc(out, body_str(b, "published"));
 	fputs("</span>", out);
-	if (num(b, "snapshot", 1) > 1)
+	if (body_num(b, "snapshot", 1) > 1)
 		fputs(" (bijgewerkt met nagekomen antwoorden)", out);
 	fputs("</li>\n</ul>\n</header>\n", out);
-	if (cJSON_IsTrue(get(b, "late")))
+	if (cJSON_IsTrue(body_get(b, "late")))
 		fputs("<p class=\"note warn\"><strong>Nagekomen antwoorden, "
 		    "nog niet verwerkt.</strong> Na de publicatie zijn nog "
 		    "antwoorden binnengekomen. Ze tellen pas mee als het er "
 		    "genoeg zijn om niemand herkenbaar te maken; tot dan "
 		    "blijft deze uitslag zoals hij is. <span class=\"en\">"
 		    "Late answers, not yet included.</span></p>\n", out);
-	if (!cJSON_IsTrue(get(b, "suppressed")) &&
-	    cJSON_IsTrue(get(b, "suspect")))
+	if (!cJSON_IsTrue(body_get(b, "suppressed")) &&
+	    cJSON_IsTrue(body_get(b, "suspect")))
 		fputs("<p class=\"note warn\"><strong>Let op:</strong> er zijn "
 		    "meer respondenten dan medewerkers in de organisatielijst. "
 		    "Klopt het aantal medewerkers (de bezetting) nog? "
@@ -461,10 +422,10 @@ put_header(const struct page *p)
 static int
 same_subject(const cJSON *x, const cJSON *y)
 {
-	int sx = get(x, "signal") != NULL, sy = get(y, "signal") != NULL;
+	int sx = body_get(x, "signal") != NULL, sy = body_get(y, "signal") != NULL;
 
-	return sx == sy && strcmp(str(x, sx ? "signal" : "scale"),
-	    str(y, sy ? "signal" : "scale")) == 0;
+	return sx == sy && strcmp(body_str(x, sx ? "signal" : "scale"),
+	    body_str(y, sy ? "signal" : "scale")) == 0;
 }
 
 /* One line for all reasons about the subject of r (r and the ones after
@@ -474,29 +435,29 @@ put_reasons(const struct page *p, const cJSON *r)
 {
 	FILE *out = p->out;
 	const cJSON *x;
-	int signal = get(r, "signal") != NULL, nb = 0, i = 0, parts = 0;
+	int signal = body_get(r, "signal") != NULL, nb = 0, i = 0, parts = 0;
 
 	fputs("<li><strong>", out);
 	if (signal)
-		put_item_short(out, p->f, str(r, "signal"));
+		put_item_short(out, p->f, body_str(r, "signal"));
 	else
-		put_scale_name(out, p->f, str(r, "scale"));
+		put_scale_name(out, p->f, body_str(r, "scale"));
 	fputs("</strong>: ", out);
 	for (x = r; x != NULL; x = x->next)
-		if (same_subject(r, x) && get(x, "light") != NULL) {
+		if (same_subject(r, x) && body_get(x, "light") != NULL) {
 			fprintf(out, "licht <strong>%s</strong>",
-			    light_nl(str(x, "light")));
+			    light_nl(body_str(x, "light")));
 			parts++;
 		}
 	for (x = r; x != NULL; x = x->next)
-		if (same_subject(r, x) && get(x, "light") == NULL &&
-		    strcmp(str(x, "against"), "trend") != 0)
+		if (same_subject(r, x) && body_get(x, "light") == NULL &&
+		    strcmp(body_str(x, "against"), "trend") != 0)
 			nb++;
 	for (x = r; x != NULL; x = x->next) {
-		double d = num(x, "diff", 0);
+		double d = body_num(x, "diff", 0);
 
-		if (!same_subject(r, x) || get(x, "light") != NULL ||
-		    strcmp(str(x, "against"), "trend") == 0)
+		if (!same_subject(r, x) || body_get(x, "light") != NULL ||
+		    strcmp(body_str(x, "against"), "trend") == 0)
 			continue;
 		if (i == 0) {
 			fputs(parts++ ? "; duidelijk " : "duidelijk ", out);
@@ -508,21 +469,21 @@ put_reasons(const struct page *p, const cJSON *r)
 		} else {
 			fputs(i == nb - 1 ? " en " : ", ", out);
 		}
-		esc(out, bench_name(p->b, str(x, "against")));
+		esc(out, bench_name(p->b, body_str(x, "against")));
 		fputs(" (", out);
 		put_diff(out, signal ? 100 * d : d, signal ? 0 : 1);
 		fputs(signal ? " procentpunt)" : ")", out);
 		i++;
 	}
 	for (x = r; x != NULL; x = x->next) {
-		if (!same_subject(r, x) || get(x, "light") != NULL ||
-		    strcmp(str(x, "against"), "trend") != 0)
+		if (!same_subject(r, x) || body_get(x, "light") != NULL ||
+		    strcmp(body_str(x, "against"), "trend") != 0)
 			continue;
 		fputs(parts++ ? "; duidelijk verslechterd sinds " :
 		    "duidelijk verslechterd sinds ", out);
-		esc(out, str(get(p->b, "trend"), "previous_period"));
+		esc(out, body_str(body_get(p->b, "trend"), "previous_period"));
 		fputs(" (", out);
-		put_diff(out, num(x, "diff", 0), 1);
+		put_diff(out, body_num(x, "diff", 0), 1);
 		fputc(')', out);
 	}
 	fputs(".</li>\n", out);
@@ -532,8 +493,8 @@ static void
 put_status(const struct page *p)
 {
 	FILE *out = p->out;
-	const cJSON *st = get(p->b, "status"), *r;
-	const char *level = str(st, "level"), *cls;
+	const cJSON *st = body_get(p->b, "status"), *r;
+	const char *level = body_str(st, "level"), *cls;
 
 	if (st == NULL)
 		return;
@@ -543,7 +504,7 @@ put_status(const struct page *p)
 	    cls);
 	esc(out, level[0] ? level : "onbekend");
 	fputs("</div>\n<div><strong>Status van dit ", out);
-	esc(out, kind_nl(str(p->b, "kind")));
+	esc(out, kind_nl(body_str(p->b, "kind")));
 	fputs("</strong> <span class=\"en\">status: ", out);
 	fputs(strcmp(cls, "actie") == 0 ? "action needed" :
 	    strcmp(cls, "aandacht") == 0 ? "attention" : "stable", out);
@@ -560,12 +521,12 @@ put_status(const struct page *p)
 		    "slechter dan de vorige meting of de rest van de "
 		    "organisatie. Blijf het gesprek voeren: vraag het team wat "
 		    "goed gaat.", out);
-	if (cJSON_GetArraySize(get(st, "reasons")) > 0) {
+	if (cJSON_GetArraySize(body_get(st, "reasons")) > 0) {
 		fputs("\n<ul>\n", out);
-		cJSON_ArrayForEach(r, get(st, "reasons")) {
+		cJSON_ArrayForEach(r, body_get(st, "reasons")) {
 			const cJSON *y;
 			int seen = 0;
-			for (y = get(st, "reasons")->child; y != r; y = y->next)
+			for (y = body_get(st, "reasons")->child; y != r; y = y->next)
 				seen |= same_subject(y, r);
 			if (!seen)
 				put_reasons(p, r);
@@ -618,20 +579,20 @@ thermo(const struct page *p, size_t idx, const cJSON *sc,
     const struct form_scale *fs)
 {
 	FILE *out = p->out;
-	const cJSON *ci = get(sc, "ci"), *bm;
-	double m = num(sc, "mean", 0);
+	const cJSON *ci = body_get(sc, "ci"), *bm;
+	double m = body_num(sc, "mean", 0);
 	int nb = 0, h;
 
-	cJSON_ArrayForEach(bm, get(p->b, "benchmarks"))
-		if (nb < MAX_LEVELS && isnum(by_id(get(bm, "scales"),
-		    str(sc, "id")), "mean"))
+	cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks"))
+		if (nb < MAX_LEVELS && isnum(body_by_id(body_get(bm, "scales"),
+		    body_str(sc, "id")), "mean"))
 			nb++;
 	h = nb > 0 ? BAR_Y + BAR_H + 17 + 10 * nb : BAR_Y + BAR_H + 4;
 	fprintf(out, "<svg class=\"thermo\" viewBox=\"0 0 %d %d\" "
 	    "role=\"img\" aria-labelledby=\"th%zu\" font-size=\"9\" "
 	    "font-family=\"DejaVu Sans, Arial, sans-serif\">"
 	    "<title id=\"th%zu\">", TW, h, idx, idx);
-	put_scale_name(out, p->f, str(sc, "id"));
+	put_scale_name(out, p->f, body_str(sc, "id"));
 	fputs(": gemiddelde ", out);
 	put_num(out, m, 1);
 	if (cJSON_GetArraySize(ci) == 2) {
@@ -640,7 +601,7 @@ thermo(const struct page *p, size_t idx, const cJSON *sc,
 		fputs(" tot ", out);
 		put_num(out, vnum(cJSON_GetArrayItem(ci, 1), m), 1);
 	}
-	fprintf(out, ", licht %s</title>", light_nl(str(sc, "light")));
+	fprintf(out, ", licht %s</title>", light_nl(body_str(sc, "light")));
 	fprintf(out, "<defs><pattern id=\"hr%zu\" width=\"5\" height=\"5\" "
 	    "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
 	    "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"5\" stroke=\"#9e1c1c\" "
@@ -689,20 +650,20 @@ thermo(const struct page *p, size_t idx, const cJSON *sc,
 	    "stroke=\"#fff\" stroke-width=\"1.5\"/>", tx(m), BAR_Y - 1,
 	    BAR_H / 2 + 1, BAR_H / 2 + 1, BAR_H / 2 + 1);
 	nb = 0;
-	cJSON_ArrayForEach(bm, get(p->b, "benchmarks")) {
-		const cJSON *x = by_id(get(bm, "scales"), str(sc, "id"));
+	cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks")) {
+		const cJSON *x = body_by_id(body_get(bm, "scales"), body_str(sc, "id"));
 		double bx;
 
 		if (nb >= MAX_LEVELS || !isnum(x, "mean"))
 			continue;
-		bx = tx(num(x, "mean", 0));
+		bx = tx(body_num(x, "mean", 0));
 		fprintf(out, "<path d=\"M%.1f %dl4.5 8h-9z\" fill=\"%s\" "
 		    "stroke=\"#111\"/><text x=\"%.1f\" y=\"%d\" "
 		    "text-anchor=\"middle\" font-weight=\"%s\">%c</text>", bx,
-		    BAR_Y + BAR_H + 1, cJSON_IsTrue(get(x, "marked")) ? "#111" :
+		    BAR_Y + BAR_H + 1, cJSON_IsTrue(body_get(x, "marked")) ? "#111" :
 		    "#fff", bx, BAR_Y + BAR_H + 18 + 10 * nb,
-		    cJSON_IsTrue(get(x, "marked")) ? "bold" : "normal",
-		    level_letter(str(bm, "level")));
+		    cJSON_IsTrue(body_get(x, "marked")) ? "bold" : "normal",
+		    level_letter(body_str(bm, "level")));
 		nb++;
 	}
 	fputs("</svg>\n", out);
@@ -714,20 +675,20 @@ static void
 spark(const struct page *p, const char *id)
 {
 	FILE *out = p->out;
-	const cJSON *series = get(get(p->b, "trend"), "series"), *x;
+	const cJSON *series = body_get(body_get(p->b, "trend"), "series"), *x;
 	int n = cJSON_GetArraySize(series), have = 0, i = 0, pen = 0;
 
 	cJSON_ArrayForEach(x, series)
-		have += isnum(get(x, "scales"), id);
+		have += isnum(body_get(x, "scales"), id);
 	if (n < 2 || have < 2)
 		return;
 	fputs("<svg class=\"spark\" width=\"120\" height=\"34\" "
 	    "viewBox=\"0 0 120 34\" role=\"img\"><title>Verloop: ", out);
 	cJSON_ArrayForEach(x, series) {
-		esc(out, str(x, "period"));
+		esc(out, body_str(x, "period"));
 		fputs(" ", out);
-		if (isnum(get(x, "scales"), id))
-			put_num(out, num(get(x, "scales"), id, 0), 1);
+		if (isnum(body_get(x, "scales"), id))
+			put_num(out, body_num(body_get(x, "scales"), id, 0), 1);
 		else
 			fputs("niet getoond", out);
 		if (x->next != NULL)
@@ -739,8 +700,8 @@ spark(const struct page *p, const char *id)
 	    "<path fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\" d=\"",
 	    out);
 	cJSON_ArrayForEach(x, series) {
-		if (isnum(get(x, "scales"), id)) {
-			double v = fmin(100, fmax(0, num(get(x, "scales"), id,
+		if (isnum(body_get(x, "scales"), id)) {
+			double v = fmin(100, fmax(0, body_num(body_get(x, "scales"), id,
 			    0)));
 			fprintf(out, "%s%.1f %.1f ", pen ? "L" : "M",
 			    6 + i * 108.0 / (n - 1), 4 + (100 - v) * 26 / 100);
@@ -753,8 +714,8 @@ spark(const struct page *p, const char *id)
 	fputs("\"/>", out);
 	i = 0;
 	cJSON_ArrayForEach(x, series) {
-		if (isnum(get(x, "scales"), id)) {
-			double v = fmin(100, fmax(0, num(get(x, "scales"), id,
+		if (isnum(body_get(x, "scales"), id)) {
+			double v = fmin(100, fmax(0, body_num(body_get(x, "scales"), id,
 			    0)));
 			fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" "
 			    "fill=\"#111\"/>", 6 + i * 108.0 / (n - 1),
@@ -771,15 +732,15 @@ static void
 put_trend(const struct page *p, const char *id, const struct form_scale *fs)
 {
 	FILE *out = p->out;
-	const cJSON *tr = get(p->b, "trend");
-	const cJSON *t = by_id(get(tr, "scales"), id);
+	const cJSON *tr = body_get(p->b, "trend");
+	const cJSON *t = body_by_id(body_get(tr, "scales"), id);
 
 	if (t == NULL || !isnum(t, "diff")) {
-		fputs(str(tr, "previous_period")[0] ? "<span class=\"small\">"
+		fputs(body_str(tr, "previous_period")[0] ? "<span class=\"small\">"
 		    "geen vergelijking</span>" : "<span class=\"small\">eerste "
 		    "meting</span>", out);
 	} else {
-		double d = num(t, "diff", 0);
+		double d = body_num(t, "diff", 0);
 		int flat = lround(d * 10) == 0;
 		int better = fs == NULL ? 0 :
 		    fs->direction == FORM_HIGHER_IS_BETTER ? d > 0 : d < 0;
@@ -789,7 +750,7 @@ put_trend(const struct page *p, const char *id, const struct form_scale *fs)
 		    flat ? "=" : d > 0 ? "&#9650;" : "&#9660;");
 		put_diff(out, d, 1);
 		fputs("</strong>", out);
-		if (cJSON_IsTrue(get(t, "marked")))
+		if (cJSON_IsTrue(body_get(t, "marked")))
 			fputs(" <span class=\"mark\">*</span>", out);
 		fputs("</span><br><span class=\"small\">", out);
 		if (flat)
@@ -797,7 +758,7 @@ put_trend(const struct page *p, const char *id, const struct form_scale *fs)
 		else if (fs != NULL)
 			fputs(better ? "beter" : "slechter", out);
 		fputs(" dan ", out);
-		esc(out, str(tr, "previous_period"));
+		esc(out, body_str(tr, "previous_period"));
 		fputs("</span>", out);
 	}
 	spark(p, id);
@@ -810,26 +771,26 @@ put_bench_line(const struct page *p, const char *id)
 	const cJSON *bm;
 	int any = 0;
 
-	cJSON_ArrayForEach(bm, get(p->b, "benchmarks")) {
-		const cJSON *x = by_id(get(bm, "scales"), id);
+	cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks")) {
+		const cJSON *x = body_by_id(body_get(bm, "scales"), id);
 
 		if (!any)
 			fputs("<div class=\"bm\">", out);
 		any = 1;
 		fprintf(out, "<div><strong>%c</strong>&nbsp;",
-		    level_letter(str(bm, "level")));
-		esc(out, str(bm, "name"));
+		    level_letter(body_str(bm, "level")));
+		esc(out, body_str(bm, "name"));
 		fputs(": ", out);
-		if (cJSON_IsTrue(get(bm, "suppressed")) || x == NULL ||
+		if (cJSON_IsTrue(body_get(bm, "suppressed")) || x == NULL ||
 		    !isnum(x, "mean")) {
 			fputs("niet getoond</div>", out);
 			continue;
 		}
-		put_num(out, num(x, "mean", 0), 1);
+		put_num(out, body_num(x, "mean", 0), 1);
 		if (isnum(x, "diff")) {
 			fputs(" (verschil ", out);
-			put_diff(out, num(x, "diff", 0), 1);
-			if (cJSON_IsTrue(get(x, "marked")))
+			put_diff(out, body_num(x, "diff", 0), 1);
+			if (cJSON_IsTrue(body_get(x, "marked")))
 				fputs(" <span class=\"mark\">*</span>", out);
 			fputc(')', out);
 		}
@@ -846,7 +807,7 @@ put_bench_legend(const struct page *p)
 	const cJSON *bm;
 	int any = 0;
 
-	cJSON_ArrayForEach(bm, get(p->b, "benchmarks")) {
+	cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks")) {
 		if (!any)
 			fputs("<p class=\"legend\">Vergeleken met "
 			    "<span class=\"en\">compared with</span>: ", out);
@@ -854,15 +815,15 @@ put_bench_legend(const struct page *p)
 			fputs(" &middot; ", out);
 		any = 1;
 		fprintf(out, "<strong>%c</strong> = ",
-		    level_letter(str(bm, "level")));
-		esc(out, str(bm, "name"));
+		    level_letter(body_str(bm, "level")));
+		esc(out, body_str(bm, "name"));
 		fputs(" (", out);
-		esc(out, str(bm, "level"));
-		if (cJSON_IsTrue(get(bm, "suppressed")))
+		esc(out, body_str(bm, "level"));
+		if (cJSON_IsTrue(body_get(bm, "suppressed")))
 			fputs(", niet getoond)", out);
 		else {
 			fputs(", ", out);
-			put_num(out, num(bm, "n", 0), 0);
+			put_num(out, body_num(bm, "n", 0), 0);
 			fputs(" respondenten)", out);
 		}
 	}
@@ -880,10 +841,10 @@ static void
 put_scales(const struct page *p)
 {
 	FILE *out = p->out;
-	const cJSON *sc, *tr = get(p->b, "trend");
+	const cJSON *sc, *tr = body_get(p->b, "trend");
 	size_t idx = 0;
 
-	if (cJSON_GetArraySize(get(p->b, "scales")) == 0)
+	if (cJSON_GetArraySize(body_get(p->b, "scales")) == 0)
 		return;
 	fputs("<section class=\"scales\">\n<h2>Uitslag per onderwerp "
 	    "<span class=\"en\">results per scale (0&ndash;100)</span></h2>\n",
@@ -896,15 +857,15 @@ put_scales(const struct page *p)
 	    "<th>Gemiddelde <span class=\"en\">mean</span> (95%-interval)</th>"
 	    "<th>Thermometer 0&ndash;100 met groene, oranje en rode zone</th>"
 	    "<th>Licht <span class=\"en\">light</span></th><th>Trend", out);
-	if (str(tr, "previous_period")[0]) {
+	if (body_str(tr, "previous_period")[0]) {
 		fputs(" t.o.v. ", out);
-		esc(out, str(tr, "previous_period"));
+		esc(out, body_str(tr, "previous_period"));
 	}
 	fputs("</th></tr></thead>\n<tbody>\n", out);
-	cJSON_ArrayForEach(sc, get(p->b, "scales")) {
-		const char *id = str(sc, "id");
-		const struct form_scale *fs = fscale(p->f, id);
-		const cJSON *ci = get(sc, "ci");
+	cJSON_ArrayForEach(sc, body_get(p->b, "scales")) {
+		const char *id = body_str(sc, "id");
+		const struct form_scale *fs = form_scale_find(p->f, id);
+		const cJSON *ci = body_get(sc, "ci");
 
 		fputs("<tr><td><strong>", out);
 		put_scale_name(out, p->f, id);
@@ -926,14 +887,14 @@ put_scales(const struct page *p)
 			continue;
 		}
 		fputs("<br><span class=\"small\">", out);
-		put_num(out, num(sc, "n", 0), 0);
+		put_num(out, body_num(sc, "n", 0), 0);
 		fputs(" respondenten", out);
 		if (isnum(sc, "alpha")) {
 			fputs(", betrouwbaarheid &alpha; ", out);
-			put_num(out, num(sc, "alpha", 0), 2);
+			put_num(out, body_num(sc, "alpha", 0), 2);
 		}
 		fputs("</span></td>\n<td><span class=\"mean\">", out);
-		put_num(out, num(sc, "mean", 0), 1);
+		put_num(out, body_num(sc, "mean", 0), 1);
 		fputs("</span>", out);
 		if (cJSON_GetArraySize(ci) == 2) {
 			fputs("<br><span class=\"small\">", out);
@@ -947,10 +908,10 @@ put_scales(const struct page *p)
 		put_bench_line(p, id);
 		fputs("</td>\n<td>", out);
 		fprintf(out, "<span class=\"light %s\">%s</span>",
-		    light_cls(str(sc, "light")), light_nl(str(sc, "light")));
+		    light_cls(body_str(sc, "light")), light_nl(body_str(sc, "light")));
 		if (isnum(sc, "share_red")) {
 			fputs("<br><span class=\"small\">", out);
-			put_pct(out, num(sc, "share_red", 0));
+			put_pct(out, body_num(sc, "share_red", 0));
 			fputs(" in rode zone</span>", out);
 		}
 		fputs("</td>\n<td>", out);
@@ -966,18 +927,18 @@ put_scales(const struct page *p)
 static void
 put_signal_value(FILE *out, const cJSON *x, int with_n)
 {
-	if (get(x, "band") != NULL && cJSON_IsString(get(x, "band"))) {
-		put_band(out, str(x, "band"));
+	if (body_get(x, "band") != NULL && cJSON_IsString(body_get(x, "band"))) {
+		put_band(out, body_str(x, "band"));
 		return;
 	}
 	if (!isnum(x, "share")) {
 		fputs("&ndash;", out);
 		return;
 	}
-	put_pct(out, num(x, "share", 0));
+	put_pct(out, body_num(x, "share", 0));
 	if (with_n && isnum(x, "answered")) {
 		fputs(" <span class=\"small\">van ", out);
-		put_num(out, num(x, "answered", 0), 0);
+		put_num(out, body_num(x, "answered", 0), 0);
 		fputs(" antwoorden</span>", out);
 	}
 }
@@ -988,7 +949,7 @@ put_signals(const struct page *p)
 	FILE *out = p->out;
 	const cJSON *sg, *bm;
 
-	if (cJSON_GetArraySize(get(p->b, "signals")) == 0)
+	if (cJSON_GetArraySize(body_get(p->b, "signals")) == 0)
 		return;
 	fputs("<section class=\"signals\">\n<h2>Signalen <span class=\"en\">"
 	    "signals: yes/no questions</span></h2>\n<p class=\"small\">Hoeveel "
@@ -997,35 +958,35 @@ put_signals(const struct page *p)
 	    "<em>geen</em>, <em>een of twee</em> of <em>drie of meer</em> "
 	    "collega&rsquo;s.</p>\n<table>\n<thead><tr><th>Vraag</th>"
 	    "<th>Dit ", out);
-	esc(out, kind_nl(str(p->b, "kind")));
+	esc(out, kind_nl(body_str(p->b, "kind")));
 	fputs("</th>", out);
-	cJSON_ArrayForEach(bm, get(p->b, "benchmarks")) {
+	cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks")) {
 		fputs("<th>", out);
-		esc(out, str(bm, "name"));
+		esc(out, body_str(bm, "name"));
 		fputs("</th>", out);
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	cJSON_ArrayForEach(sg, get(p->b, "signals")) {
-		const char *id = str(sg, "id");
+	cJSON_ArrayForEach(sg, body_get(p->b, "signals")) {
+		const char *id = body_str(sg, "id");
 
 		fputs("<tr><td>", out);
 		put_item_short(out, p->f, id);
 		fputs("</td><td class=\"sig\"><strong>", out);
 		put_signal_value(out, sg, 1);
 		fputs("</strong></td>", out);
-		cJSON_ArrayForEach(bm, get(p->b, "benchmarks")) {
-			const cJSON *x = by_id(get(bm, "signals"), id);
+		cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks")) {
+			const cJSON *x = body_by_id(body_get(bm, "signals"), id);
 			fputs("<td>", out);
-			if (cJSON_IsTrue(get(bm, "suppressed")) || x == NULL) {
+			if (cJSON_IsTrue(body_get(bm, "suppressed")) || x == NULL) {
 				fputs("niet getoond</td>", out);
 				continue;
 			}
 			put_signal_value(out, x, 0);
 			if (isnum(x, "diff")) {
 				fputs(" <span class=\"small\">(", out);
-				put_diff(out, 100 * num(x, "diff", 0), 0);
+				put_diff(out, 100 * body_num(x, "diff", 0), 0);
 				fputs(" procentpunt", out);
-				if (cJSON_IsTrue(get(x, "marked")))
+				if (cJSON_IsTrue(body_get(x, "marked")))
 					fputs(" <span class=\"mark\">*</span>",
 					    out);
 				fputs(")</span>", out);
@@ -1089,12 +1050,12 @@ item_table(const struct page *p, size_t i, size_t j)
 {
 	FILE *out = p->out;
 	const struct form_item *first = &p->f->items[i];
-	const cJSON *items = get(p->b, "items");
+	const cJSON *items = body_get(p->b, "items");
 	int ns = 0;
 
 	for (size_t k = i; k < j; k++)
 		if (p->f->items[k].cond != NULL &&
-		    by_id(items, p->f->items[k].id) != NULL)
+		    body_by_id(items, p->f->items[k].id) != NULL)
 			ns = 1;
 	fputs("<table class=\"items\">\n<thead><tr><th class=\"q\">Vraag"
 	    "</th>", out);
@@ -1109,8 +1070,8 @@ item_table(const struct page *p, size_t i, size_t j)
 	fputs("</tr></thead>\n<tbody>\n", out);
 	for (size_t k = i; k < j; k++) {
 		const struct form_item *it = &p->f->items[k];
-		const cJSON *x = by_id(items, it->id);
-		const cJSON *c = get(x, "counts"), *bands = get(x, "bands");
+		const cJSON *x = body_by_id(items, it->id);
+		const cJSON *c = body_get(x, "counts"), *bands = body_get(x, "bands");
 
 		if (x == NULL)
 			continue;
@@ -1128,16 +1089,16 @@ item_table(const struct page *p, size_t i, size_t j)
 		fputs("</td>", out);
 		for (size_t o = 0; o < it->n_options; o++) {
 			fputs("<td class=\"num\">", out);
-			put_count(out, get(c != NULL ? c : bands,
+			put_count(out, body_get(c != NULL ? c : bands,
 			    it->options[o].value));
 			fputs("</td>", out);
 		}
 		fputs("<td class=\"num\">", out);
-		put_count(out, get(c, "_na"));
+		put_count(out, body_get(c, "_na"));
 		fputs("</td>", out);
 		if (ns) {
 			fputs("<td class=\"num\">", out);
-			put_count(out, get(c, "_ns"));
+			put_count(out, body_get(c, "_ns"));
 			fputs("</td>", out);
 		}
 		fputs("</tr>\n", out);
@@ -1150,7 +1111,7 @@ put_items(const struct page *p)
 {
 	FILE *out = p->out;
 	const struct form *f = p->f;
-	const cJSON *items = get(p->b, "items");
+	const cJSON *items = body_get(p->b, "items");
 	const char *mod = "";
 	size_t i = 0;
 
@@ -1166,13 +1127,13 @@ put_items(const struct page *p)
 	while (i < f->n_items) {
 		size_t j = i + 1;
 
-		if (by_id(items, f->items[i].id) == NULL) {
+		if (body_by_id(items, f->items[i].id) == NULL) {
 			i++;
 			continue;
 		}
 		/* items not in the body (withheld) do not split a table */
 		while (j < f->n_items && strcmp(f->items[i].module,
-		    f->items[j].module) == 0 && (by_id(items,
+		    f->items[j].module) == 0 && (body_by_id(items,
 		    f->items[j].id) == NULL || same_options(&f->items[i],
 		    &f->items[j])))
 			j++;
@@ -1192,9 +1153,9 @@ put_items(const struct page *p)
 	{
 		const cJSON *x;
 		cJSON_ArrayForEach(x, items)
-			if (fitem(f, str(x, "id")) == NULL) {
+			if (fitem(f, body_str(x, "id")) == NULL) {
 				fputs("<p class=\"small\">", out);
-				esc(out, str(x, "id"));
+				esc(out, body_str(x, "id"));
 				fputs(": niet in de vragenlijst</p>\n", out);
 			}
 	}
@@ -1209,23 +1170,23 @@ put_children(const struct page *p)
 	FILE *out = p->out;
 	const cJSON *c;
 
-	if (cJSON_GetArraySize(get(p->b, "children")) == 0)
+	if (cJSON_GetArraySize(body_get(p->b, "children")) == 0)
 		return;
 	fputs("<section class=\"children\">\n<h2>Onderdelen "
 	    "<span class=\"en\">units below</span></h2>\n<table>\n"
 	    "<thead><tr><th>Naam</th><th>Soort</th><th>Respondenten</th>"
 	    "</tr></thead>\n<tbody>\n", out);
-	cJSON_ArrayForEach(c, get(p->b, "children")) {
+	cJSON_ArrayForEach(c, body_get(p->b, "children")) {
 		fputs("<tr><td>", out);
-		esc(out, str(c, "name"));
+		esc(out, body_str(c, "name"));
 		fputs("</td><td>", out);
-		esc(out, kind_nl(str(c, "kind")));
+		esc(out, kind_nl(body_str(c, "kind")));
 		fputs("</td><td>", out);
-		if (cJSON_IsTrue(get(c, "suppressed")) || !isnum(c, "n")) {
+		if (cJSON_IsTrue(body_get(c, "suppressed")) || !isnum(c, "n")) {
 			fputs("niet getoond: ", out);
-			put_nl_en(out, str(c, "reason"));
+			put_nl_en(out, body_str(c, "reason"));
 		} else {
-			put_num(out, num(c, "n", 0), 0);
+			put_num(out, body_num(c, "n", 0), 0);
 		}
 		fputs("</td></tr>\n", out);
 	}
@@ -1236,7 +1197,7 @@ static void
 put_withheld(const struct page *p)
 {
 	FILE *out = p->out;
-	const cJSON *w = get(p->b, "withheld_items"), *x, *y, *bm;
+	const cJSON *w = body_get(p->b, "withheld_items"), *x, *y, *bm;
 	int any = 0;
 
 	fputs("<section class=\"withheld\">\n<h2>Niet getoond "
@@ -1248,43 +1209,43 @@ put_withheld(const struct page *p)
 	cJSON_ArrayForEach(x, w) {
 		int seen = 0;
 		for (y = w->child; y != x; y = y->next)
-			if (strcmp(str(y, "reason"), str(x, "reason")) == 0)
+			if (strcmp(body_str(y, "reason"), body_str(x, "reason")) == 0)
 				seen = 1;
 		if (seen)
 			continue;
 		fputs("<li>", out);
-		put_nl_en(out, str(x, "reason"));
+		put_nl_en(out, body_str(x, "reason"));
 		fputs(":<ul class=\"small\">", out);
 		for (y = x; y != NULL; y = y->next)
-			if (strcmp(str(y, "reason"), str(x, "reason")) == 0) {
+			if (strcmp(body_str(y, "reason"), body_str(x, "reason")) == 0) {
 				fputs("<li>", out);
-				put_item_short(out, p->f, str(y, "id"));
+				put_item_short(out, p->f, body_str(y, "id"));
 				fputs("</li>", out);
 			}
 		fputs("</ul></li>\n", out);
 		any = 1;
 	}
-	cJSON_ArrayForEach(x, get(p->b, "withheld")) {
+	cJSON_ArrayForEach(x, body_get(p->b, "withheld")) {
 		fputs("<li>", out);
-		esc(out, str(x, "name"));
+		esc(out, body_str(x, "name"));
 		fputs(": ", out);
-		put_nl_en(out, str(x, "reason"));
+		put_nl_en(out, body_str(x, "reason"));
 		fputs("</li>\n", out);
 		any = 1;
 	}
-	cJSON_ArrayForEach(bm, get(p->b, "benchmarks"))
-		if (cJSON_IsTrue(get(bm, "suppressed"))) {
+	cJSON_ArrayForEach(bm, body_get(p->b, "benchmarks"))
+		if (cJSON_IsTrue(body_get(bm, "suppressed"))) {
 			fputs("<li>Vergelijking met ", out);
-			esc(out, str(bm, "name"));
+			esc(out, body_str(bm, "name"));
 			fputs(": ", out);
-			put_nl_en(out, str(bm, "reason"));
+			put_nl_en(out, body_str(bm, "reason"));
 			fputs("</li>\n", out);
 			any = 1;
 		}
-	cJSON_ArrayForEach(x, get(p->b, "scales"))
+	cJSON_ArrayForEach(x, body_get(p->b, "scales"))
 		if (!isnum(x, "mean")) {
 			fputs("<li>", out);
-			put_scale_name(out, p->f, str(x, "id"));
+			put_scale_name(out, p->f, body_str(x, "id"));
 			fputs(": geen score, te weinig antwoorden</li>\n", out);
 			any = 1;
 		}
@@ -1302,7 +1263,7 @@ put_howto(const struct page *p)
 {
 	FILE *out = p->out;
 	const struct form *f = p->f;
-	long k = lround(num(p->b, "k", 5));
+	long k = lround(body_num(p->b, "k", 5));
 	int same = f->n_scales > 0;
 
 	for (size_t i = 1; i < f->n_scales; i++)
@@ -1403,15 +1364,15 @@ put_footer(const struct page *p)
 	fputs("<footer>pols &middot; ", out);
 	esc(out, p->f->title.nl);
 	fputs(" &middot; ", out);
-	esc(out, str(p->b, "name"));
+	esc(out, body_str(p->b, "name"));
 	fputs(" &middot; periode ", out);
-	esc(out, str(p->b, "period"));
-	if (!cJSON_IsTrue(get(p->b, "suppressed"))) {
+	esc(out, body_str(p->b, "period"));
+	if (!cJSON_IsTrue(body_get(p->b, "suppressed"))) {
 		fputs(" &middot; momentopname ", out);
-		put_num(out, num(p->b, "snapshot", 1), 0);
+		put_num(out, body_num(p->b, "snapshot", 1), 0);
 	}
 	fputs(" &middot; gepubliceerd ", out);
-	esc(out, str(p->b, "published"));
+	esc(out, body_str(p->b, "published"));
 	fputs(". Anoniem: geen uitkomst over minder dan k respondenten."
 	    "</footer>\n</main>\n</body>\n</html>\n", out);
 }
@@ -1422,8 +1383,8 @@ static void
 put_suppressed(const struct page *p)
 {
 	FILE *out = p->out;
-	const char *reason = str(p->b, "reason");
-	long k = lround(num(p->b, "k", 5));
+	const char *reason = body_str(p->b, "reason");
+	long k = lround(body_num(p->b, "k", 5));
 
 	fputs("<section class=\"withheld-page\">\n<p class=\"big\">Niet "
 	    "getoond: ", out);
@@ -1455,11 +1416,11 @@ put_suppressed(const struct page *p)
 int
 report_html(const cJSON *b, const struct form *f, FILE *out)
 {
-	struct page p = { out, b, f, strcmp(str(b, "kind"), "team") == 0 };
+	struct page p = { out, b, f, strcmp(body_str(b, "kind"), "team") == 0 };
 
 	put_head(&p);
 	put_header(&p);
-	if (cJSON_IsTrue(get(b, "suppressed"))) {
+	if (cJSON_IsTrue(body_get(b, "suppressed"))) {
 		put_suppressed(&p);
 	} else {
 		put_status(&p);
@@ -1488,23 +1449,23 @@ report_html_progress(const cJSON *j, const struct form *f, FILE *out)
 	fputs("</style></head><body>\n<h1>", out);
 	esc(out, f->title.nl);
 	fputs(" &middot; periode ", out);
-	esc(out, str(j, "period"));
+	esc(out, body_str(j, "period"));
 	fputs("</h1>\n<p>Deze periode loopt nog: er zijn nog geen uitkomsten, "
 	    "alleen de respons per team. Onder de ", out);
-	fprintf(out, "%.0f", num(j, "k", 5));
+	fprintf(out, "%.0f", body_num(j, "k", 5));
 	fputs(" respondenten staat er geen aantal. <span lang=\"en\">Still "
 	    "open: no results yet, only the response per team.</span></p>\n"
 	    "<table><thead><tr><th>Team</th><th>Respondenten</th></tr></thead>"
 	    "<tbody>\n", out);
-	cJSON_ArrayForEach(x, get(j, "progress")) {
-		const cJSON *n = get(x, "n");
+	cJSON_ArrayForEach(x, body_get(j, "progress")) {
+		const cJSON *n = body_get(x, "n");
 		fputs("<tr><td>", out);
-		esc(out, str(x, "team"));
+		esc(out, body_str(x, "team"));
 		fputs("</td><td>", out);
 		if (cJSON_IsNumber(n))
 			fprintf(out, "%.0f", n->valuedouble);
 		else
-			fprintf(out, "minder dan %.0f", num(j, "k", 5));
+			fprintf(out, "minder dan %.0f", body_num(j, "k", 5));
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody></table>\n</body></html>\n", out);
