@@ -1442,7 +1442,7 @@ int
 publish_due(struct server *s, FILE *log, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	char (*todo)[2][PERIOD_MAX > FORM_ID_MAX ? PERIOD_MAX : FORM_ID_MAX];
+	char (*due)[2][PERIOD_MAX > FORM_ID_MAX ? PERIOD_MAX : FORM_ID_MAX];
 	size_t n = 0, cap = 0;
 	time_t now;
 	int made = 0, rc;
@@ -1451,26 +1451,26 @@ publish_due(struct server *s, FILE *log, char *err, size_t errlen)
 	    store_prepare(s->db, "SELECT DISTINCT form, period FROM cells "
 	    "ORDER BY form, period", &st, err, errlen) != 0)
 		return -1;
-	todo = NULL;
+	due = NULL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
-			void *p = realloc(todo, nc * sizeof *todo);
+			void *p = realloc(due, nc * sizeof *due);
 			if (p == NULL)
 				break;
-			todo = p;
+			due = p;
 			cap = nc;
 		}
-		snprintf(todo[n][0], sizeof todo[n][0], "%s",
+		snprintf(due[n][0], sizeof due[n][0], "%s",
 		    sqlite3_column_text(st, 0));
-		snprintf(todo[n][1], sizeof todo[n][1], "%s",
+		snprintf(due[n][1], sizeof due[n][1], "%s",
 		    sqlite3_column_text(st, 1));
 		n++;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
-		free(todo);
+		free(due);
 		return -1;
 	}
 	/* oldest closing first, so each trend finds its predecessor */
@@ -1480,12 +1480,12 @@ publish_due(struct server *s, FILE *log, char *err, size_t errlen)
 		if (cl == NULL || ord == NULL) {
 			free(cl);
 			free(ord);
-			free(todo);
+			free(due);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
 		for (size_t i = 0; i < n; i++) {
-			if (period_close(s, todo[i][1], &cl[i]) != 0)
+			if (period_close(s, due[i][1], &cl[i]) != 0)
 				cl[i] = 0;
 			ord[i] = i;
 		}
@@ -1497,14 +1497,14 @@ publish_due(struct server *s, FILE *log, char *err, size_t errlen)
 				ord[j - 1] = x;
 			}
 		for (size_t i = 0; i < n && made >= 0; i++) {
-			int r = publish_one(s, todo[ord[i]][0], todo[ord[i]][1],
+			int r = publish_one(s, due[ord[i]][0], due[ord[i]][1],
 			    now, log, err, errlen);
 			made = r < 0 ? -1 : made + r;
 		}
 		free(cl);
 		free(ord);
 	}
-	free(todo);
+	free(due);
 	return made;
 }
 
