@@ -1343,7 +1343,34 @@ news(struct server *s, const char *form, const char *period,
 	for (c = basis != NULL ? basis->child : NULL; c != NULL; c = c->next)
 		if (cJSON_IsNumber(c))
 			before += c->valuedouble;
-	return now != before;
+	if (now == before)
+		return 0;
+	/* late batches already weighed and found waiting (publish_one) */
+	char key[FORM_ID_MAX + PERIOD_MAX + 16], *v;
+	size_t len;
+	int same = 0;
+	snprintf(key, sizeof key, "waiting:%s:%s", form, period);
+	if (store_meta_get(s->db, key, (void **)&v, &len) == 0) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), v);
+		same = strtod(buf, NULL) == now;
+		free(v);
+	}
+	return !same;
+}
+
+/* Remember (or forget, now < 0) the cells' total for which late batches
+ * were found waiting, so the next look need not load every cell. */
+static int
+waiting(struct server *s, const char *form, const char *period, double now)
+{
+	char key[FORM_ID_MAX + PERIOD_MAX + 16], val[64];
+
+	snprintf(key, sizeof key, "waiting:%s:%s", form, period);
+	if (now < 0)
+		return store_meta_del(s->db, key) == 0 ? 0 : -1;
+	snprintf(val, sizeof val, "%.0f", now);
+	return store_meta_set(s->db, key, val, strlen(val));
 }
 
 /* Publish (form, period) if due; 1 when a snapshot was made. */
@@ -1396,7 +1423,12 @@ publish_one(struct server *s, const char *form, const char *period,
 	}
 	if (!any_gain || (seq > 0 && !gained_all)) {
 		/* nothing new, or late batches that must wait */
-		if (seq > 0 && set_late(s, &t, form, period) != 0)
+		double total = 0;
+		for (size_t i = 0; i < t.n; i++)
+			if (t.v[i].kind == ORG_TEAM)
+				total += (double)t.v[i].n;
+		if (seq > 0 && (set_late(s, &t, form, period) != 0 ||
+		    waiting(s, form, period, total) != 0))
 			goto dberr;
 		if (store_commit(s->db, err, errlen) != 0)
 			goto out_tree;
@@ -1419,7 +1451,8 @@ publish_one(struct server *s, const char *form, const char *period,
 	}
 	complement(&t, FOLLOWUP_MIN, fu_flag, 1);
 	if (write_snapshot(s, f, &t, period, seq + 1, now, closes, k, err,
-	    errlen) != 0 || set_late(s, &t, form, period) != 0)
+	    errlen) != 0 || set_late(s, &t, form, period) != 0 ||
+	    waiting(s, form, period, -1) != 0)
 		goto fail;
 	if (store_commit(s->db, err, errlen) != 0)
 		goto out_tree;
