@@ -141,6 +141,7 @@ asan:
 
 asan-test: deps asan
 	@POLS_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	 POLS_BIN=$(abspath build/asan/bin) POLS_TESTBIN=$(abspath build/asan/tests) tests/run.sh
 
 install: $(PROGS)

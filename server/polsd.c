@@ -111,8 +111,12 @@ work(void *arg)
 			    "dropped");
 			continue;
 		}
-		if (nng_msg_alloc(&rep, 0) != 0 ||
-		    nng_msg_append(rep, out, olen) != 0) {
+		if (nng_msg_alloc(&rep, 0) != 0) {
+			free(out);
+			continue;
+		}
+		if (nng_msg_append(rep, out, olen) != 0) {
+			nng_msg_free(rep);
 			free(out);
 			continue;
 		}
