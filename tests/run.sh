@@ -2,7 +2,10 @@
 # run.sh - run every unit test (cmocka binaries in $POLS_TESTBIN) and every
 # end-to-end script (tests/e2e/*.sh, real processes) and end with one line:
 #   N passed, M failed
-# Runs from the repository root. POLS_BIN points at the programs under test.
+# Each line gives the test's wall time. Runs from the repository root.
+# POLS_BIN points at the programs under test. POLS_ONLY="e2e/forms unit/test_agg"
+# runs only the tests named (make valgrind-test uses it); POLS_UNIT_WRAP is a
+# command put before each unit test binary (valgrind, for make valgrind-test).
 set -u
 cd "$(dirname "$0")/.."
 : "${POLS_BIN:?set POLS_BIN}" "${POLS_TESTBIN:?set POLS_TESTBIN}"
@@ -10,23 +13,33 @@ export POLS_BIN POLS_TESTBIN
 pass=0 fail=0 failed=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
+read -r -a unit_wrap <<<"${POLS_UNIT_WRAP:-}"
+
+wanted() { # name: is it one of POLS_ONLY (all when unset)?
+	[ -z "${POLS_ONLY:-}" ] && return 0
+	case " $POLS_ONLY " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 run() { # name, command...
-	local name=$1; shift
+	local name=$1 t0 s; shift
+	wanted "$name" || return 0
+	t0=$SECONDS
 	if timeout 600 "$@" >"$log/out" 2>&1; then
 		pass=$((pass + 1))
-		printf 'ok    %s\n' "$name"
+		printf 'ok    %-24s %4ds\n' "$name" $((SECONDS - t0))
 	else
+		s=$((SECONDS - t0))
 		fail=$((fail + 1))
 		failed+=("$name")
-		printf 'FAIL  %s\n' "$name"
+		printf 'FAIL  %-24s %4ds\n' "$name" "$s"
 		sed 's/^/      /' "$log/out" | tail -n 40
 	fi
 }
 
 for t in "$POLS_TESTBIN"/test_*; do
 	[ -x "$t" ] || continue
-	run "unit/$(basename "$t")" "$t"
+	run "unit/$(basename "$t")" "${unit_wrap[@]}" "$t"
 done
 for t in tests/e2e/*.sh; do
 	[ "$(basename "$t")" = lib.sh ] && continue
@@ -36,4 +49,4 @@ done
 echo
 [ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[*]}"
 echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
