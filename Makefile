@@ -144,6 +144,17 @@ asan-test: deps asan
 	 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	 POLS_BIN=$(abspath build/asan/bin) POLS_TESTBIN=$(abspath build/asan/tests) tests/run.sh
 
+# valgrind-test: the end-to-end scripts (and unit tests) with every program
+# under valgrind (tests/valgrind-run.sh); VG_TESTS names them, CI runs all
+# but the stress scripts that ASan covers (README, "Tests").
+VG_TESTS ?= $(patsubst $(O)/tests/%,unit/%,$(UNIT_BIN)) \
+            $(patsubst tests/e2e/%.sh,e2e/%,$(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
+.PHONY: valgrind-test
+valgrind-test: deps
+	@$(MAKE) --no-print-directory tests-build
+	@POLS_BIN=$(abspath $(B)) POLS_TESTBIN=$(abspath $(O)/tests) POLS_VGBIN=$(abspath $(O)/vg/bin) \
+	 VG_TESTS="$(strip $(VG_TESTS))" tests/valgrind-run.sh
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pols/forms
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/

@@ -7,6 +7,8 @@ B=$POLS_BIN
 TB=${POLS_TESTBIN:-}
 T=$(mktemp -d "${TMPDIR:-/tmp}/pols-e2e.XXXXXX")
 export POLS_NOW=${POLS_NOW:-2027-03-10T09:00:00Z}
+# make valgrind-test: the wrapped programs log here (tests/valgrind-run.sh).
+export POLS_VGDIR=$T
 PIDS=()
 cleanup() {
 	local p rc=$?
@@ -17,6 +19,13 @@ cleanup() {
 		cat "$T"/*.log >&2
 		rc=1
 	fi
+	# valgrind reports of any program the script ran (make valgrind-test).
+	for p in "$T"/vg.*.log; do
+		[ -s "$p" ] || continue
+		echo "valgrind: $p" >&2
+		cat "$p" >&2
+		rc=1
+	done
 	if [ "$rc" -ne 0 ] && [ -n "${POLS_KEEP:-}" ]; then
 		echo "kept: $T" >&2 # POLS_KEEP=1: the files of a failed run stay
 	else

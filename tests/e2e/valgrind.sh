@@ -8,6 +8,10 @@ if [ "${POLS_SANITIZED:-0}" = 1 ]; then
 	echo "  skipped: sanitizer build (ASan checks leaks there)"
 	exit 0
 fi
+if [ "${POLS_VALGRIND:-0}" = 1 ]; then
+	echo "  skipped: make valgrind-test runs every script under valgrind"
+	exit 0
+fi
 command -v valgrind >/dev/null || fail "valgrind is not installed (deploy/install-deps.sh installs it)"
 VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
 	--error-exitcode=99 --log-file="$T/vg.%p.log")

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# valgrind-run.sh - the end-to-end scripts (and unit tests) with every pols
+# program under valgrind: make valgrind-test. Each program the scripts start
+# (pols-kiosk, polsd, polsctl) runs through a small wrapper in $O/vg/bin that
+# execs valgrind with --leak-check=full and logs to the script's temporary
+# folder; tests/e2e/lib.sh fails the script when any of those logs holds a
+# report (an invalid read or write, a use of uninitialised memory, a leak:
+# definite, indirect or possible), and valgrind's exit code 99 fails the
+# command itself.
+#   POLS_ONLY="e2e/pipeline ..."  the tests to run (default: VG_TESTS below)
+# Slow on purpose-built stress scripts (kill-kiosk: thousands of batches,
+# lossy: timing-driven faults) and on tests that only drive other tools
+# (fuzz regression), which run under ASan in make asan-test instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${POLS_BIN:?set POLS_BIN}" "${POLS_TESTBIN:?set POLS_TESTBIN}" "${POLS_VGBIN:?set POLS_VGBIN}"
+command -v valgrind >/dev/null || { echo "valgrind is not installed (deploy/install-deps.sh installs it)" >&2; exit 1; }
+real=$(cd "$POLS_BIN" && pwd)
+mkdir -p "$POLS_VGBIN"
+VG="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --suppressions=$PWD/tests/valgrind.supp"
+for p in pols-kiosk polsd polsctl; do
+	cat >"$POLS_VGBIN/$p.tmp" <<WRAP
+#!/bin/sh
+# $p under valgrind (tests/valgrind-run.sh); logs go to \$POLS_VGDIR.
+exec $VG --log-file="\${POLS_VGDIR:-/tmp}/vg.%p.log" "$real/$p" "\$@"
+WRAP
+	chmod 0755 "$POLS_VGBIN/$p.tmp"
+	mv "$POLS_VGBIN/$p.tmp" "$POLS_VGBIN/$p"
+done
+export POLS_VALGRIND=1 POLS_BIN=$POLS_VGBIN
+export POLS_UNIT_WRAP="$VG --log-file=/dev/stderr"
+export POLS_ONLY=${POLS_ONLY:-${VG_TESTS:?}}
+exec tests/run.sh
