@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # at-rest.sh - what a thief of the terminal's database, or of a copy of its
 # folder, finds: with the sqlite3 shell, only ciphertext where answers live,
-# no key material in either database, key files 0600, the storage key
-# outside the database's folder, and loose or linked key files refused.
+# no key material in either database, every file 0600 and every folder 0700
+# (databases open, -wal and -shm included, under umask 022), the storage
+# key outside the database's folder, loose or linked key files refused,
+# and a link planted where a key file or a database will be created refused
+# rather than followed.
 . "$(dirname "$0")/lib.sh"
+umask 022 # the programs must not rely on the umask they are given
 
 hexof() { od -An -tx1 -v "$1" | tr -d ' \n'; }
 
@@ -63,6 +67,24 @@ for f in "$T/k/keys/storage.key" "$T/k/keys/terminal.sk" "$T/k/keys/enroll.token
 	"$T/srv/keys/sign.sk" "$T/srv/keys/box.sk" "$DB" "$T/srv/server.db"; do
 	eq "mode of $(basename "$f")" "$(stat -c %a "$f")" 600
 done
+# Every file and folder, with both databases open (their -wal and -shm
+# exist only then): polsd running, and the terminal syncing to a server
+# that is not there, which it retries for sync_timeout seconds.
+loose() { # DIR...: what is not 0600 (files), 0644 (public keys) or 0700 (folders)
+	find "$@" ! -name '*.conf' \( \( -type d ! -perm 700 \) -o \
+		\( -type f -name '*.pk' ! -perm 644 \) -o \
+		\( -type f ! -name '*.pk' ! -perm 600 \) \) -printf '%m %p\n'
+}
+printf 'sync_timeout = 3\nrequest_timeout_ms = 200\n' >"$T/k/kiosk.conf"
+start_polsd "ipc://$T/s.sock"
+"$B/pols-kiosk" --data "$T/k" sync 2>/dev/null & KPID=$!
+for _ in $(seq 60); do [ -e "$DB-shm" ] && break; sleep 0.05; done
+held=$(ls "$T/k/db" "$T/srv" | grep -c -- '-\(wal\|shm\)$' || true)
+bad=$(loose "$T/k" "$T/srv")
+wait "$KPID" || true
+stop_polsd
+eq "-wal and -shm of both databases seen while open" "$held" 4
+eq "files not 0600 (public keys 0644) and folders not 0700, on terminal and server" "$bad" ""
 eq "the database folder holds only the database" "$(ls "$T/k/db" | grep -v '^kiosk.db' | wc -l)" 0
 check "the storage key is not in the database's folder" test ! -e "$T/k/db/storage.key"
 
@@ -73,6 +95,41 @@ out=$("$B/pols-kiosk" --data "$T/same" --keys "$T/same/db" enroll "$T/same.bundl
 set -e
 eq "keys in the database's folder are refused" "$rc" 1
 grep -q "must not be the database's folder" <<<"$out" || fail "said: $out"
+
+# A link planted where enrollment will create a key file or the database
+# is refused, not followed: its target stays as it was, and the refused
+# enrollment removes only what it made itself.
+echo "not a key" >"$T/victim"
+"$B/polsctl" --data "$T/srv" terminal add linked --teams bt-hengelo --out "$T/linked.bundle" >/dev/null
+enroll_refused() { # description, words said, KDIR [--keys DIR]
+	local d=$1 w=$2 out rc; shift 2
+	set +e; out=$("$B/pols-kiosk" --data "$@" enroll "$T/linked.bundle" 2>&1); rc=$?; set -e
+	eq "$d" "$rc" 1
+	grep -qF -- "$w" <<<"$out" || fail "$d: said '$out'"
+}
+mkdir -p "$T/l1/keys"
+ln -s "$T/victim" "$T/l1/keys/storage.key"
+enroll_refused "a link in place of storage.key is refused" "already exists" "$T/l1"
+eq "its target is untouched" "$(cat "$T/victim")" "not a key"
+eq "the link stays; the key made before it is removed" \
+	"$(find "$T/l1/keys" -mindepth 1 -printf '%y %f\n')" "l storage.key"
+mkdir -p "$T/l2/keys"
+ln -s "$T/nowhere" "$T/l2/keys/enroll.token"
+enroll_refused "a dangling link in place of enroll.token is refused" "already exists" "$T/l2"
+check "nothing is created where it points" test ! -e "$T/nowhere"
+mkdir -p "$T/l3/db"
+ln -s "$T/nowhere" "$T/l3/db/kiosk.db"
+enroll_refused "a link in place of the database is refused" "refusing to overwrite" "$T/l3"
+mkdir -p "$T/l4/db"
+ln -s "$T/nowhere" "$T/l4/db/kiosk.db-wal"
+enroll_refused "a link in place of the database's WAL is refused" "unable to open database file" "$T/l4"
+check "nothing is created where it points" test ! -e "$T/nowhere"
+eq "no half-enrolled terminal is left" "$(find "$T/l4" -type f | wc -l)" 0
+was=$(cat "$T/k/keys/"* | od -An -tx1 | tr -d ' \n')
+enroll_refused "enrolling into another terminal's key folder is refused" "already exists" \
+	"$T/l5" --keys "$T/k/keys"
+eq "and leaves that terminal's keys as they were" "$(cat "$T/k/keys/"* | od -An -tx1 | tr -d ' \n')" "$was"
+eq "the terminal still opens with them" "$("$B/pols-kiosk" --data "$T/k" status --json | jq -r .terminal)" k
 
 # The server keeps merged cells only: no per-batch or per-terminal content.
 # (accounts, audit: report readers; late, snapshots, snapshot_units: what
@@ -128,3 +185,18 @@ for bad in '{"form":"team-thermometer","team":"bt-hengelo","answers":{"veilighei
 	echo "  ok: refused with exit 2: $out"
 done
 eq "nothing stored from bad input" "$(sqlite3 "$T/other/db/kiosk.db" 'SELECT COUNT(*) FROM acc')" "$before"
+
+# The server: a link planted in place of a key file at init, or of
+# server.db's WAL, is refused; nothing is written where it points.
+mkdir -p "$T/s2/keys"
+ln -s "$T/victim" "$T/s2/keys/box.sk"
+set +e; out=$("$B/polsctl" --data "$T/s2" init 2>&1); rc=$?; set -e
+eq "polsctl init with a link in place of keys/box.sk is refused" "$rc" 1
+grep -qF "already exists" <<<"$out" || fail "said: $out"
+eq "its target is untouched" "$(cat "$T/victim")" "not a key"
+ln -s "$T/nowhere" "$T/srv/server.db-wal"
+set +e; out=$("$B/polsctl" --data "$T/srv" terminal list 2>&1); rc=$?; set -e
+eq "a link in place of server.db-wal is refused" "$rc" 1
+grep -qF "unable to open database file" <<<"$out" || fail "said: $out"
+check "nothing is created where it points" test ! -e "$T/nowhere"
+rm "$T/srv/server.db-wal"
