@@ -4,8 +4,8 @@
 # no key material in either database, every file 0600 and every folder 0700
 # (databases open, -wal and -shm included, under umask 022), the storage
 # key outside the database's folder, loose or linked key files refused,
-# and a link planted where a key file or a database will be created refused
-# rather than followed.
+# a link planted where a key file or a database will be created refused
+# rather than followed, and a database others may read refused.
 . "$(dirname "$0")/lib.sh"
 umask 022 # the programs must not rely on the umask they are given
 
@@ -156,6 +156,18 @@ set -e
 eq "a symlinked storage key is refused" "$rc" 1
 grep -q "cannot open" <<<"$out" || fail "said: $out"
 rm "$T/k/keys/storage.key"; mv "$T/storage.key" "$T/k/keys/storage.key"
+# A database readable by others (say, restored with the wrong mode) is
+# refused like a key file, on the terminal and on the server.
+for db in "$DB" "$T/srv/server.db"; do
+	chmod 640 "$db"
+	case $db in
+	"$DB") set +e; out=$("$B/pols-kiosk" --data "$T/k" status 2>&1); rc=$?; set -e ;;
+	*) set +e; out=$("$B/polsctl" --data "$T/srv" terminal list 2>&1); rc=$?; set -e ;;
+	esac
+	eq "$(basename "$db") readable by the group is refused" "$rc" 1
+	grep -qF "is readable by others (mode 640); chmod 600 it" <<<"$out" || fail "said: $out"
+	chmod 600 "$db"
+done
 
 # Another terminal's storage key cannot open this database's accumulators.
 answer k bt-hengelo 1 1 1 1 1
