@@ -5,9 +5,12 @@
 # (databases open, -wal and -shm included, under umask 022), the storage
 # key outside the database's folder, loose or linked key files refused,
 # a link planted where a key file or a database will be created refused
-# rather than followed, and a database others may read refused.
+# rather than followed, and a database others may read refused. And what a
+# thief of the whole device reads: a one-person cell in key-file mode,
+# nothing in unlock mode.
 . "$(dirname "$0")/lib.sh"
 umask 022 # the programs must not rely on the umask they are given
+: "${TB:?set POLS_TESTBIN}"
 
 hexof() { od -An -tx1 -v "$1" | tr -d ' \n'; }
 
@@ -212,3 +215,20 @@ eq "a link in place of server.db-wal is refused" "$rc" 1
 grep -qF "unable to open database file" <<<"$out" || fail "said: $out"
 check "nothing is created where it points" test ! -e "$T/nowhere"
 rm "$T/srv/server.db-wal"
+
+# A thief of the whole device (database and key folder, key-file mode)
+# reads the open accumulators: a cell only one person answered is that
+# person's response, with team and period. Accepted in key-file mode
+# (docs/threat-model.md); unlock mode, taken switched off, reads nothing.
+enroll dev bt-hengelo "$URL"
+answer dev bt-hengelo 7 3 9 1 10
+out=$("$TB/polsattack" readacc "$T/dev") || fail "the thief read nothing: $out"
+eq "with the key folder, a one-person cell reads as that person's answers" \
+	"$(jq -c '[.team, .period, .agg.n, [.agg.items[].counts | to_entries[] | select(.value > 0) | .key]]' <<<"$out")" \
+	'["bt-hengelo","2027-F05",1,["7","3","9","1","10"]]'
+printf 'correct horse battery staple\n' >"$T/pass"
+"$B/pols-kiosk" --data "$T/dev" lock --passphrase-file "$T/pass" >/dev/null
+set +e; out=$("$TB/polsattack" readacc "$T/dev"); rc=$?; set -e
+eq "in unlock mode, without the passphrase, the same thief opens nothing" "$rc" 2
+grep -qF "cannot open the terminal" <<<"$out" || fail "said: $out"
+if grep -q '"agg"' <<<"$out"; then fail "unlock mode showed an accumulator: $out"; fi

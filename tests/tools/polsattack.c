@@ -32,6 +32,10 @@
  *                                        older challenge after a newer HELLO,
  *                                        then KDIR's waiting batches one SYNC
  *                                        each, newest (highest seq) first
+ *   polsattack readacc   KDIR            a thief of the whole device (the
+ *                                        database and the key folder): print
+ *                                        every open accumulator in clear,
+ *                                        one JSON line each
  *   polsattack relay LISTEN URL FILE MODE [KDIR]
  *       a man in the middle. MODE "record" forwards everything and keeps
  *       the last ACK in FILE; "replay" forwards HELLO but answers every
@@ -514,6 +518,33 @@ attack_forge(struct kiosk *k)
 	return rv;
 }
 
+/* The open accumulators, opened with the terminal's own storage key. */
+static int
+attack_readacc(struct kiosk *k)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+	char *plain;
+
+	if (sqlite3_prepare_v2(k->db, "SELECT row, box FROM acc", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 2;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		plain = kiosk_acc_open(k, (const char *)sqlite3_column_text(st,
+		    0), sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+		if (plain == NULL) {
+			printf("an accumulator does not open\n");
+			continue;
+		}
+		printf("%s\n", plain);
+		util_free_wiped(plain);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n > 0 ? 0 : 1;
+}
+
 /* For the relay: an ACK to the SYNC req that names everything the
  * terminal checks, under the server's key id kid, signed with sk. */
 static uint8_t *
@@ -735,7 +766,8 @@ main(int argc, char **argv)
 	char err[ERRLEN];
 	int rv = 2;
 
-	if (pcrypto_init() != 0 || argc < 4)
+	if (pcrypto_init() != 0 || argc < 3 ||
+	    (argc < 4 && strcmp(argv[1], "readacc") != 0))
 		goto usage;
 	if (strcmp(argv[1], "relay") == 0) {
 		if (argc == 7 && kiosk_open(&k, argv[6], NULL, err,
@@ -757,8 +789,13 @@ main(int argc, char **argv)
 		return rv;
 	}
 	if (kiosk_open(&k, argv[2], NULL, err, sizeof err) != 0) {
-		fprintf(stderr, "polsattack: %s\n", err);
+		printf("cannot open the terminal: %s\n", err);
 		return 2;
+	}
+	if (strcmp(argv[1], "readacc") == 0) {
+		rv = attack_readacc(k);
+		kiosk_close(k);
+		return rv;
 	}
 	if (dial(argv[3]) != 0) {
 		kiosk_close(k);
