@@ -118,6 +118,12 @@ rm "$T/t1/kiosk.conf"
 check "polsctl writes a commented example config" "$B/polsctl" config-example "$T/example.conf"
 check "which polsd accepts as it is" "$B/polsctl" --data "$S" --config "$T/example.conf" terminal list
 grep -q '^#min_respondents = 5' "$T/example.conf" || fail "example lacks min_respondents"
+ln -s "$T/victim" "$T/linked.conf"
+must_fail "an example config is not written through a link" "Too many levels of symbolic links" \
+	"$B/polsctl" config-example "$T/linked.conf"
+must_fail "nor the kiosk's" "Too many levels of symbolic links" \
+	"$B/pols-kiosk" config-example "$T/linked.conf"
+eq "the link's target is untouched" "$(cat "$T/victim")" "not a bundle"
 must_fail "a malformed POLS_NOW is refused" "POLS_NOW" \
 	env POLS_NOW=gisteren "$B/pols-kiosk" --data "$T/t1" answer <<<'{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}'
 
