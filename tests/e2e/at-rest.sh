@@ -84,10 +84,20 @@ start_polsd "ipc://$T/s.sock"
 for _ in $(seq 60); do [ -e "$DB-shm" ] && break; sleep 0.05; done
 held=$(ls "$T/k/db" "$T/srv" | grep -c -- '-\(wal\|shm\)$' || true)
 bad=$(loose "$T/k" "$T/srv")
+mkdir "$T/held"
+cp "$DB-wal" "$DB-shm" "$T/srv/server.db-wal" "$T/srv/server.db-shm" "$T/held/"
 wait "$KPID" || true
 stop_polsd
 eq "-wal and -shm of both databases seen while open" "$held" 4
 eq "files not 0600 (public keys 0644) and folders not 0700, on terminal and server" "$bad" ""
+for key in "$T/k/keys/storage.key" "$T/k/keys/terminal.sk" "$T/srv/keys/sign.sk" "$T/srv/keys/box.sk"; do
+	k=$(hexof "$key")
+	for f in "$T/held/"*; do
+		h=$(hexof "$f")
+		grep -q "${k:0:64}" <<<"$h" && fail "$(basename "$key") found inside the open $(basename "$f")"
+	done
+done
+echo "  ok: nor do their -wal and -shm while open"
 eq "the database folder holds only the database" "$(ls "$T/k/db" | grep -v '^kiosk.db' | wc -l)" 0
 check "the storage key is not in the database's folder" test ! -e "$T/k/db/storage.key"
 
@@ -141,6 +151,8 @@ eq "server tables" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',')
 	"accounts,applied,audit,cells,forms,late,meta,org,snapshot_units,snapshots,terminals,waves"
 eq "a snapshot keeps per-team respondent counts, a day and the period's end, no times" \
 	"$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('snapshots')")" "form,period,seq,day,closes,basis"
+eq "a cell keeps the unit, form, period and merged counts, no time or terminal" \
+	"$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('cells')")" "unit,form,version,period,n,agg"
 eq "applied keeps a batch key and a hash only" "$(sqlite3 "$T/srv/server.db" "SELECT group_concat(name, ',') FROM pragma_table_info('applied')")" "batch_id,hash"
 
 # A key file readable by others, or a symlink in its place, is refused.
