@@ -103,7 +103,14 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	uint8_t spk[PCRYPTO_SIGN_PK], bpk[PCRYPTO_BOX_PK], token[32];
 	uint8_t tpk[PCRYPTO_SIGN_PK], *tsk = NULL, *storage = NULL;
 	sqlite3 *db = NULL;
-	int rv = -1, made_keys = 0;
+	static const char *const key_files[] = {"terminal.sk", "storage.key",
+	    "enroll.token"};
+	/* What this enrollment made, and so may remove when it fails: bit i
+	 * key_files[i], bit 3 the database. Never a file that was there
+	 * before (another terminal's keys, or a link planted in their
+	 * place). */
+	unsigned made = 0;
+	int rv = -1;
 	long gen = 1;
 	char genbuf[32];
 
@@ -168,14 +175,24 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	}
 	crypto_sign_keypair(tpk, tsk);
 	crypto_kdf_keygen(storage);
-	made_keys = 1;
-	if (util_path(p, sizeof p, "%s/terminal.sk", kd) != 0 ||
-	    pcrypto_key_write(p, tsk, PCRYPTO_SIGN_SK, 1, err, errlen) != 0 ||
-	    util_path(p, sizeof p, "%s/storage.key", kd) != 0 ||
-	    pcrypto_key_write(p, storage, 32, 1, err, errlen) != 0 ||
-	    util_path(p, sizeof p, "%s/enroll.token", kd) != 0 ||
-	    pcrypto_key_write(p, token, sizeof token, 1, err, errlen) != 0)
-		goto out;
+	{
+		const uint8_t *key[3] = {tsk, storage, token};
+		const size_t klen[3] = {PCRYPTO_SIGN_SK, 32, sizeof token};
+
+		for (unsigned i = 0; i < 3; i++) {
+			if (util_path(p, sizeof p, "%s/%s", kd,
+			    key_files[i]) != 0) {
+				snprintf(err, errlen, "path too long: '%s'",
+				    kd);
+				goto out;
+			}
+			if (pcrypto_key_write(p, key[i], klen[i], 1, err,
+			    errlen) != 0)
+				goto out;
+			made |= 1u << i;
+		}
+	}
+	made |= 1u << 3; /* checked above: no database was there */
 	if (store_open(dbp, 1, kiosk_schema, &db, err, errlen) != 0 ||
 	    store_begin(db, err, errlen) != 0)
 		goto out;
@@ -214,16 +231,16 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 		goto out;
 	rv = 0;
 out:
-	if (rv != 0 && made_keys) {
+	if (rv != 0 && made != 0) {
 		/* Leave no half-enrolled terminal behind: a retry with a good
 		 * bundle must start from nothing. */
-		static const char *const files[] = {"terminal.sk",
-		    "storage.key", "enroll.token"};
 		store_close(db);
 		db = NULL;
-		unlink(dbp);
-		for (size_t i = 0; i < 3; i++)
-			if (util_path(p, sizeof p, "%s/%s", kd, files[i]) == 0)
+		if (made & (1u << 3))
+			unlink(dbp);
+		for (unsigned i = 0; i < 3; i++)
+			if ((made & (1u << i)) && util_path(p, sizeof p,
+			    "%s/%s", kd, key_files[i]) == 0)
 				unlink(p);
 	}
 	store_close(db);

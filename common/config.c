@@ -16,12 +16,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define CONFIG_LINE_MAX 1024
 
@@ -521,10 +523,18 @@ config_write_example(const struct config_key *table, size_t n,
     const char *path)
 {
 	FILE *f;
-	int saved;
+	int fd, saved;
 
-	if ((f = fopen(path, "w")) == NULL)
+	/* Never through a link planted at path (a shared /tmp, say). */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) < 0)
 		return -1;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct config_key *k = &table[i];
 		const char *def = k->def ? k->def : "";

@@ -142,6 +142,18 @@ store_open(const char *path, int create, const char *schema, sqlite3 **db,
 		snprintf(err, errlen, "cannot open '%s': No such file", path);
 		return -1;
 	}
+	if (exists) {
+		/* Like a key file: a database others may read (a restore
+		 * with the wrong mode) is refused rather than used. */
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 077) != 0) {
+			snprintf(err, errlen, "'%s' is readable by others "
+			    "(mode %03o); chmod 600 it", path,
+			    (unsigned)(st.st_mode & 0777));
+			return -1;
+		}
+	}
 	if (!exists)
 		flags |= SQLITE_OPEN_CREATE;
 	old = umask(077);

@@ -15,7 +15,9 @@
 
 /* Open path; with create, make it (0600) when missing and run schema
  * (a series of statements) inside a transaction; without, a missing file is
- * an error. 0 or -1 with reason in err. */
+ * an error. A link at path, or at its -wal or -shm, is refused, and so is a
+ * database with any permission for group or others. 0 or -1 with reason
+ * in err. */
 int store_open(const char *path, int create, const char *schema,
     sqlite3 **db, char *err, size_t errlen);
 void store_close(sqlite3 *db); /* accepts NULL; checkpoints the WAL */

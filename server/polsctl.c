@@ -19,6 +19,8 @@
  *
  * Exit codes: 0 done, 1 failed (message on stderr), 2 usage error.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -202,6 +204,58 @@ cmd_terminal(struct server *s, int argc, char **argv, char *err,
 	return -2;
 }
 
+/* A report file goes to FILE.tmpPID, created 0600 and never through a
+ * link, and is renamed over FILE only once it is whole: a refused or
+ * failed report leaves FILE as it was. A link (or anything but a regular
+ * file) at FILE is refused, not written through. */
+static FILE *
+report_file_open(const char *path, char *tmp, size_t tmplen, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file (a symbolic "
+		    "link?); refusing to write through it", path);
+		return NULL;
+	}
+	if (util_path(tmp, tmplen, "%s.tmp%ld", path, (long)getpid()) != 0) {
+		snprintf(err, errlen, "path too long: '%s'", path);
+		return NULL;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "cannot create '%s': %s", tmp,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
+/* Close f; with ok, put it in place of path. 0, or -1 (err set when ok). */
+static int
+report_file_close(FILE *f, const char *tmp, const char *path, int ok,
+    char *err, size_t errlen)
+{
+	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+
+	bad |= fclose(f) != 0;
+	if (ok && !bad && rename(tmp, path) == 0)
+		return 0;
+	if (ok)
+		snprintf(err, errlen, "%s: cannot write: %s", path,
+		    strerror(errno));
+	unlink(tmp);
+	return -1;
+}
+
 static int
 cmd_report(struct server *s, int argc, char **argv, char *err, size_t errlen)
 {
@@ -210,7 +264,7 @@ cmd_report(struct server *s, int argc, char **argv, char *err, size_t errlen)
 	const char *v[7] = {NULL, NULL, NULL, NULL, NULL, "text", NULL};
 	enum report_format fmt;
 	struct account a;
-	char *pw;
+	char *pw, tmp[4096];
 	FILE *out = stdout;
 	int rv;
 
@@ -237,18 +291,14 @@ cmd_report(struct server *s, int argc, char **argv, char *err, size_t errlen)
 		account_audit(s, v[0], "login", "-", "refused");
 		return -1;
 	}
-	if (v[6] != NULL && (out = fopen(v[6], "w")) == NULL) {
-		snprintf(err, errlen, "%s: cannot write", v[6]);
+	if (v[6] != NULL && (out = report_file_open(v[6], tmp, sizeof tmp, err,
+	    errlen)) == NULL)
 		return -1;
-	}
 	rv = report_for(s, &a, v[1] ? v[1] : v[2], v[3], v[4], fmt, out, err,
 	    errlen);
-	if (out != stdout && fclose(out) != 0 && rv == 0) {
-		snprintf(err, errlen, "%s: cannot write", v[6]);
-		rv = -1;
-	}
-	if (rv != 0 && v[6] != NULL)
-		unlink(v[6]); /* no half report */
+	if (out != stdout && report_file_close(out, tmp, v[6], rv == 0, err,
+	    errlen) != 0)
+		rv = -1; /* no half report; FILE as it was */
 	return rv;
 }
 

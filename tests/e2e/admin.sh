@@ -63,6 +63,28 @@ must_fail "a terminal for an unknown team is refused" "team 'bt-nergens' is not 
 must_fail "a terminal for a district is refused" "'twente' is a district, not a team" \
 	"$B/polsctl" --data "$S" terminal add t9 --teams twente --out "$T/t9.bundle"
 check "no bundle was written for a refused terminal" test ! -e "$T/t9.bundle"
+# Names never become paths (files are named by the program, not by ids);
+# ids with a '/' or '..' from the command line, a CSV or a form are
+# refused all the same.
+must_fail "a terminal name with a path in it is refused" "bad terminal name '../t9'" \
+	"$B/polsctl" --data "$S" terminal add ../t9 --teams bt-hengelo --out "$T/t9.bundle"
+printf 'id,parent,name,kind,headcount\n../x,twente,X,team,5\n' >"$T/dots.csv"
+must_fail "an org id with '..' is refused" "dots.csv:2: invalid id '../x'" \
+	"$B/polsctl" --data "$S" org import "$T/dots.csv"
+printf 'id,parent,name,kind,headcount\nbt-a/b,twente,X,team,5\n' >"$T/slash.csv"
+must_fail "an org id with '/' is refused" "slash.csv:2: invalid id 'bt-a/b'" \
+	"$B/polsctl" --data "$S" org import "$T/slash.csv"
+jq '.id = "../x"' forms/team-thermometer.json >"$T/dots.json"
+must_fail "a form id with '..' is refused" "invalid form id '../x'" \
+	"$B/polsctl" --data "$S" form publish "$T/dots.json"
+# --out is the operator's path; even so a bundle is never written through
+# a link planted there, and the terminal is then not added.
+echo "not a bundle" >"$T/victim"
+ln -s "$T/victim" "$T/linked.bundle"
+must_fail "a bundle is not written through a link" "'$T/linked.bundle' already exists" \
+	"$B/polsctl" --data "$S" terminal add t9 --teams bt-hengelo --out "$T/linked.bundle"
+eq "the link's target is untouched" "$(cat "$T/victim")" "not a bundle"
+eq "and t9 was not added" "$(sqlite3 "$S/server.db" "SELECT COUNT(*) FROM terminals WHERE name = 't9'")" 0
 enroll t1 bt-hengelo "ipc://$T/s.sock"
 must_fail "a terminal name is used once" "already exists" \
 	"$B/polsctl" --data "$S" terminal add t1 --teams bt-hengelo --out "$T/again.bundle"
@@ -96,6 +118,12 @@ rm "$T/t1/kiosk.conf"
 check "polsctl writes a commented example config" "$B/polsctl" config-example "$T/example.conf"
 check "which polsd accepts as it is" "$B/polsctl" --data "$S" --config "$T/example.conf" terminal list
 grep -q '^#min_respondents = 5' "$T/example.conf" || fail "example lacks min_respondents"
+ln -s "$T/victim" "$T/linked.conf"
+must_fail "an example config is not written through a link" "Too many levels of symbolic links" \
+	"$B/polsctl" config-example "$T/linked.conf"
+must_fail "nor the kiosk's" "Too many levels of symbolic links" \
+	"$B/pols-kiosk" config-example "$T/linked.conf"
+eq "the link's target is untouched" "$(cat "$T/victim")" "not a bundle"
 must_fail "a malformed POLS_NOW is refused" "POLS_NOW" \
 	env POLS_NOW=gisteren "$B/pols-kiosk" --data "$T/t1" answer <<<'{"form":"team-thermometer","team":"bt-hengelo","answers":{"veiligheid":1,"sfeer":1,"werkdruk":1,"samenwerking":1,"jezelf-zijn":1}}'
 

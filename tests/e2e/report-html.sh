@@ -4,7 +4,8 @@
 # thermometer per scale, the status word and the team's name escaped; a
 # hostile org name shows only escaped; a withheld team's page says "te
 # weinig respondenten" and shows no figure of the team; late answers are
-# announced. Needs no browser.
+# announced. A report file (--out) is 0600, replaces an older file only
+# when whole, and is never written through a link. Needs no browser.
 . "$(dirname "$0")/lib.sh"
 S=$T/srv
 make_server
@@ -34,6 +35,7 @@ account hr hr
 
 report_as chef --format html --out "$T/chef.html"
 page=$(cat "$T/chef.html")
+eq "the report file is 0600" "$(stat -c %a "$T/chef.html")" 600
 json=$(report_as chef --format json)
 eq "the published team's figures" "$(jq -c '[.suppressed, .n]' <<<"$json")" "[false,8]"
 eq "the page starts with <!DOCTYPE html>" "$(head -c 15 "$T/chef.html")" "<!DOCTYPE html>"
@@ -106,3 +108,28 @@ page=$(report_as chef --format html)
 check "late answers are announced" grep -qF 'Nagekomen antwoorden, nog niet verwerkt' <<<"$page"
 check "... and the figures stay" grep -qF '8 van 40' <<<"$page"
 eq "the json says late too" "$(report_as chef --format json | jq .late)" true
+
+# --out is the operator's own path, but a report there is still 0600 (also
+# over an older file that was not), a link in its place is refused rather
+# than written through, and a refused report leaves the file as it was.
+printf 'oud\n' >"$T/old.html"
+chmod 644 "$T/old.html"
+report_as chef --format html --out "$T/old.html"
+eq "a report over an older 0644 file is 0600" "$(stat -c %a "$T/old.html")" 600
+check "and whole" grep -q '</html>$' <<<"$(tail -n 1 "$T/old.html")"
+echo "not a report" >"$T/victim"
+ln -s "$T/victim" "$T/link.html"
+ln -s "$T/nowhere" "$T/dangling.html"
+for l in link dangling; do
+	set +e; out=$(report_as hr --format html --out "$T/$l.html" 2>&1); rc=$?; set -e
+	eq "a link in place of the report file ($l.html) is refused" "$rc" 1
+	grep -qF "refusing to write through it" <<<"$out" || fail "said: $out"
+done
+eq "its target is untouched" "$(cat "$T/victim")" "not a report"
+check "nothing is created where the dangling one points" test ! -e "$T/nowhere"
+printf 'oud\n' >"$T/kept.csv"
+set +e; out=$(report_as chef --team bt-enschede --format csv --out "$T/kept.csv" 2>&1); rc=$?; set -e
+eq "a refused report exits 1" "$rc" 1
+grep -qF "outside the scope" <<<"$out" || fail "said: $out"
+eq "and leaves the file there as it was" "$(cat "$T/kept.csv")" "oud"
+eq "no temporary file is left" "$(find "$T" -maxdepth 1 -name '*.tmp*' | wc -l)" 0

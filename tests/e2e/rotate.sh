@@ -5,7 +5,8 @@
 # trusts to the current one, batches sealed to a retired box key still
 # apply exactly once, a terminal offline for two rotations walks both, and
 # a statement tampered with in the server's database is refused while the
-# terminal keeps its key and its data.
+# terminal keeps its key and its data, and a link planted where a retired
+# key will go is refused.
 . "$(dirname "$0")/lib.sh"
 S=$T/srv
 make_server
@@ -267,3 +268,18 @@ done
 eq "all three on generation 5" "$(on_gen 5)" 3
 eq "still 45, nothing lost or doubled" "$(n_of twente)" 45
 stop_polsd
+
+echo "== a link planted where a rotation puts a retired key"
+echo "not a key" >"$T/victim"
+ln -s "$T/victim" "$S/keys/box.sk.5"
+set +e
+out=$("$B/polsctl" --data "$S" keys rotate 2>&1); rc=$?
+set -e
+eq "a rotation that would write box.sk.5 through a link is refused" "$rc" 1
+grep -qF "keys/box.sk.5" <<<"$out" || fail "said: $out"
+eq "the link's target is untouched" "$(cat "$T/victim")" "not a key"
+eq "generation 5 stays current" "$(awk -F'\t' '$3 ~ /current/ { print $1 }' <<<"$(keys_list)")" 5
+rm "$S/keys/box.sk.5"
+out=$("$B/polsctl" --data "$S" keys rotate) || fail "rotate without the link: $out"
+eq "without it the rotation goes through" "$(awk -F'\t' '$3 ~ /current/ { print $1 }' <<<"$(keys_list)")" 6
+eq "box.sk.5 is a 0600 key file" "$(stat -c '%F %a' "$S/keys/box.sk.5")" "regular file 600"

@@ -1,6 +1,6 @@
 /*
- * test_crypto.c - key files, labels, AEAD binding, sealed boxes, and the
- * signed-form wrapper.
+ * test_crypto.c - key files (never written through a link), labels, AEAD
+ * binding, sealed boxes, and the signed-form wrapper.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +76,79 @@ test_key_files(void **state)
 	assert_int_equal(symlink(p, l), 0);
 	assert_null(pcrypto_key_read_secret(l, sizeof key, err, sizeof err));
 	assert_non_null(strstr(err, "cannot open"));
+}
+
+/* Whether path holds exactly text. */
+static int
+holds(const char *path, const char *text)
+{
+	char *b, err[ERRLEN];
+	size_t n;
+	int same;
+
+	if (util_read_file(path, 4096, &b, &n, err, sizeof err) != 0)
+		return 0;
+	same = n == strlen(text) && memcmp(b, text, n) == 0;
+	free(b);
+	return same;
+}
+
+/* A link planted where a key file will be written is refused, not
+ * followed, and what it points at is left as it was; so is a link at the
+ * temporary name the write goes through. A public key written without
+ * excl (keys rotate's sign.pk, box.pk) replaces a link, never follows it. */
+static void
+test_key_links(void **state)
+{
+	char victim[512], nowhere[512], l[512], tmp[600], err[ERRLEN];
+	uint8_t key[32];
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	randombytes_buf(key, sizeof key);
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	snprintf(nowhere, sizeof nowhere, "%s/nowhere", dir);
+	assert_non_null(f = fopen(victim, "w"));
+	fputs("not a key", f);
+	fclose(f);
+
+	snprintf(l, sizeof l, "%s/planted.key", dir);
+	assert_int_equal(symlink(victim, l), 0);
+	assert_int_equal(pcrypto_key_write(l, key, sizeof key, 1, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "already exists"));
+	assert_true(holds(victim, "not a key"));
+
+	snprintf(l, sizeof l, "%s/dangling.key", dir);
+	assert_int_equal(symlink(nowhere, l), 0);
+	assert_int_equal(pcrypto_key_write(l, key, sizeof key, 1, err,
+	    sizeof err), -1);
+	assert_int_not_equal(lstat(nowhere, &st), 0);
+
+	snprintf(l, sizeof l, "%s/fresh.key", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp%ld", l, (long)getpid());
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(pcrypto_key_write(l, key, sizeof key, 1, err,
+	    sizeof err), -1);
+	assert_non_null(strstr(err, "cannot create"));
+	assert_true(holds(victim, "not a key"));
+	assert_int_not_equal(lstat(l, &st), 0);
+	unlink(tmp);
+	assert_int_equal(symlink(nowhere, tmp), 0);
+	assert_int_equal(pcrypto_key_write(l, key, sizeof key, 1, err,
+	    sizeof err), -1);
+	assert_int_not_equal(lstat(nowhere, &st), 0);
+	unlink(tmp);
+
+	snprintf(l, sizeof l, "%s/sign.pk", dir);
+	assert_int_equal(symlink(victim, l), 0);
+	assert_int_equal(util_write_file(l, key, sizeof key, 0644, 0, err,
+	    sizeof err), 0);
+	assert_int_equal(lstat(l, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0644);
+	assert_true(holds(victim, "not a key"));
 }
 
 static void
@@ -197,6 +270,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_key_links),
 		cmocka_unit_test(test_sign_labels),
 		cmocka_unit_test(test_aead_binding),
 		cmocka_unit_test(test_seal),
