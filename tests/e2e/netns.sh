@@ -25,6 +25,8 @@
 # without network namespaces, veth or nftables. NETNS_SEED and NETNS_ROUNDS
 # change the run (defaults 7 and 8): the seed drives the answers and the
 # link's downtimes; the kernel's random drops differ from run to run.
+# With fewer rounds than 8 a kind of fault may not happen, and the test
+# says so and fails.
 . "$(dirname "$0")/lib.sh"
 SEED=${NETNS_SEED:-7}
 ROUNDS=${NETNS_ROUNDS:-8}
@@ -189,6 +191,7 @@ flap() {
 	ip -n "$NT" link set "$VT" up
 }
 flaps=0 down_ms=0
+: >"$T/busy"
 start=$SECONDS
 for round in $(seq "$ROUNDS"); do
 	for t in "${TERMS[@]}"; do
@@ -259,7 +262,7 @@ echo "    link down $flaps times, $down_ms ms in all, right after polsd applied 
 resent=$(grep -c "S103: .* duplicate$" "$T/polsd.log" || true)
 echo "  seen by the programs:"
 printf '    %-52s %6s\n' "batches polsd got again and answered duplicate" "$resent"
-grep -ho '[KS]2[0-9][0-9]: [^:;(]*' "$T/polsd.log" "$T"/t*.sync.log | sed "s/ from .*//; s/'t[0-9]'/'t*'/" |
+{ grep -ho '[KS]2[0-9][0-9]: [^:;(]*' "$T/polsd.log" "$T"/t*.sync.log || true; } | sed "s/ from .*//; s/'t[0-9]'/'t*'/" |
 	sort | uniq -c | while read -r c what; do printf '    %-52s %6s\n' "${what:0:52}" "$c"; done
 # Were the faults there? (Checked after the counts, which say more.)
 acks_lost=$(counter "$NT" ack-lost)
@@ -300,7 +303,7 @@ for team in $(printf '%s\n' "${TEAM[@]}" | sort -u); do
 	have=$(jq -r '.items[] | .id as $i | .counts | to_entries[] | select(.value > 0) | "\($i)/\(.key) \(.value)"' <<<"$got" | sort)
 	expect=$(for item in "${items[@]}"; do for x in $(seq 0 10); do
 		c=${want[$team/$item/$x]:-0}
-		[ "$c" -gt 0 ] && echo "$item/$x $c"
+		[ "$c" -eq 0 ] || echo "$item/$x $c" # (not &&: the loop would end false)
 	done; done | sort)
 	if [ "$have" = "$expect" ] && [ "$gn" = "${n[$team]}" ]; then
 		echo "  ok: $team: $gn responses on the server, every count equal to the answers"
