@@ -14,6 +14,9 @@ PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev sqlite3 libnng-dev
 # Legacy nanomsg for tests/e2e/interop.sh. clang and its fuzzer runtime
 # only for make fuzz, which sets POLS_FUZZ_DEPS=1 (make test needs no clang).
 PKGS="$PKGS libnanomsg-dev"
+# ip, tc and nft for tests/e2e/netns.sh (a lossy link between network
+# namespaces; it runs as root only).
+PKGS="$PKGS iproute2 nftables"
 [ -z "${POLS_FUZZ_DEPS:-}" ] || PKGS="$PKGS clang libclang-rt-14-dev"
 
 missing() {
@@ -28,6 +31,11 @@ missing() {
 	# python3: the independent oracles of the publication tests
 	command -v python3 >/dev/null 2>&1 || m="$m python3"
 	command -v bc >/dev/null 2>&1 || m="$m bc" # make bench
+	# In /sbin or /usr/sbin: not on every user's PATH.
+	for c in ip:iproute2 tc:iproute2 nft:nftables; do
+		command -v "${c%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${c%%:*}" ] ||
+			[ -x "/sbin/${c%%:*}" ] || m="$m ${c#*:}"
+	done
 	if command -v pkg-config >/dev/null 2>&1; then
 		pkg-config --exists libsodium || m="$m libsodium-dev"
 		pkg-config --exists sqlite3 || m="$m libsqlite3-dev"

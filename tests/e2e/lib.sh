@@ -10,10 +10,14 @@ export POLS_NOW=${POLS_NOW:-2027-03-10T09:00:00Z}
 # make valgrind-test: the wrapped programs log here (tests/valgrind-run.sh).
 export POLS_VGDIR=$T
 PIDS=()
+# ON_EXIT: commands a script adds (ON_EXIT+=(fn)); run on exit, failed or
+# not, after the PIDS are stopped (network namespaces, say: tests/e2e/netns.sh).
+ON_EXIT=()
 cleanup() {
 	local p rc=$?
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	for p in "${ON_EXIT[@]}"; do "$p" || true; done
 	# Sanitizer reports from background servers (make asan-test).
 	if grep -lE 'Sanitizer|runtime error' "$T"/*.log 2>/dev/null; then
 		cat "$T"/*.log >&2
