@@ -1004,11 +1004,13 @@ ingest_handle(struct ingest *g, const uint8_t *req, size_t len,
 	 * is said, revocation included. */
 	if (t.has_pk) {
 		pcrypto_kid(t.pk, sizeof t.pk, kid);
-		if (sodium_memcmp(kid, m.kid, sizeof kid) != 0 ||
-		    wire_verify(&m, t.pk) != 0) {
-			/* A first HELLO from a second holder of the bundle:
-			 * someone enrolled with its token before. */
-			if (m.type == WIRE_HELLO && cJSON_IsObject(
+		int other_key = sodium_memcmp(kid, m.kid, sizeof kid) != 0;
+		if (other_key || wire_verify(&m, t.pk) != 0) {
+			/* A first HELLO under another key, from a second
+			 * holder of the bundle: someone enrolled with its
+			 * token before. (The bound key with a bad signature
+			 * is a damaged message, not a second holder.) */
+			if (other_key && m.type == WIRE_HELLO && cJSON_IsObject(
 			    cJSON_GetObjectItemCaseSensitive(body, "enroll"))) {
 				log_msg(LOG_WARN, "S204", "terminal '%s' tried "
 				    "to enroll, but another key is already "

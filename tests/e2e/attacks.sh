@@ -33,6 +33,11 @@ kill "$RPID"; wait "$RPID" 2>/dev/null || true
 check "a captured first HELLO re-signed with another key is refused" "$ATK" hijack "$URL" "$T/first-hello"
 sqlite3 "$T/fresh/db/kiosk.db" "UPDATE meta SET value = CAST('$URL' AS BLOB) WHERE key = 'server'"
 check "the real terminal then enrolls with its token" "$B/pols-kiosk" --data "$T/fresh" sync
+# The same first HELLO arriving again damaged (one bit of its signature):
+# under the bound key, so a bad signature, not a second holder (no S204).
+check "a damaged resend of the first HELLO is a bad signature" "$ATK" damaged "$URL" "$T/first-hello"
+s204=$(grep -c "S204" "$T/polsd.log" || true)
+eq "a damaged resend raises no alarm about a copied bundle" "$s204" 0
 
 # A second holder of the same bundle, after the first has enrolled.
 "$B/pols-kiosk" --data "$T/fresh-twin" enroll "$T/fresh.bundle" >/dev/null

@@ -14,6 +14,9 @@
  *                                        carries "TEAM": OTHER, "Period": junk
  *   polsattack hijack    URL FILE        re-sign a captured first HELLO
  *                                        with another key (enrollment hijack)
+ *   polsattack damaged   URL FILE        a captured first HELLO with one bit
+ *                                        of its signature flipped (a damaged
+ *                                        resend by the terminal itself)
  *   polsattack forge     KDIR URL        a HELLO and a SYNC in the name of
  *                                        KDIR's terminal, signed with a key
  *                                        of our own under its key id
@@ -613,6 +616,30 @@ attack_version(struct kiosk *k)
 	return rv;
 }
 
+/* A captured message with the last bit of its signature flipped: under
+ * the terminal's own key, so "bad_signature", not "enroll_failed". */
+static int
+attack_damaged(const char *file)
+{
+	char *raw = NULL, err[ERRLEN];
+	size_t len;
+	cJSON *r;
+	int type = 0, rv;
+
+	if (util_read_file(file, WIRE_MAX_MSG, &raw, &len, err,
+	    sizeof err) != 0 || len == 0) {
+		fprintf(stderr, "polsattack: %s\n", len == 0 ? "empty" : err);
+		free(raw);
+		return 2;
+	}
+	raw[len - 1] ^= 1;
+	r = roundtrip((uint8_t *)raw, len, &type);
+	rv = expect_error(r, type, WIRE_E_SIGNATURE);
+	free(raw);
+	cJSON_Delete(r);
+	return rv;
+}
+
 /* A captured enrolling HELLO, re-signed with a fresh key of ours. */
 static int
 attack_hijack(const char *file)
@@ -781,10 +808,11 @@ main(int argc, char **argv)
 		kiosk_close(k);
 		return rv;
 	}
-	if (strcmp(argv[1], "hijack") == 0) {
+	if (strcmp(argv[1], "hijack") == 0 || strcmp(argv[1], "damaged") == 0) {
 		if (dial(argv[2]) != 0)
 			return 2;
-		rv = attack_hijack(argv[3]);
+		rv = argv[1][0] == 'h' ? attack_hijack(argv[3]) :
+		    attack_damaged(argv[3]);
 		nng_close(sock);
 		return rv;
 	}
