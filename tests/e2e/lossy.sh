@@ -71,7 +71,8 @@ sync_until_done() {
 for round in $(seq "$ROUNDS"); do
 	for t in "${TERMS[@]}"; do
 		team=${TEAM[$t]}
-		for _ in $(seq $((5 + RANDOM % 3))); do # >= 5: the cell travels
+		cnt=$((5 + RANDOM % 3)) # >= 5: the cell travels; drawn here, as
+		for _ in $(seq "$cnt"); do # $(...) would reseed RANDOM (LOSSY_SEED)
 			v=()
 			for j in 0 1 2 3 4; do
 				x=$((RANDOM % 11))
@@ -123,7 +124,7 @@ for team in $(printf '%s\n' "${TEAM[@]}" | sort -u); do
 	have=$(jq -r '.items[] | .id as $i | .counts | to_entries[] | select(.value > 0) | "\($i)/\(.key) \(.value)"' <<<"$got" | sort)
 	expect=$(for item in "${items[@]}"; do for x in $(seq 0 10); do
 		c=${want[$team/$item/$x]:-0}
-		[ "$c" -gt 0 ] && echo "$item/$x $c"
+		if [ "$c" -gt 0 ]; then echo "$item/$x $c"; fi
 	done; done | sort)
 	[ "$have" = "$expect" ] || fail "$team: counts differ from the answers given:
 $(diff <(echo "$expect") <(echo "$have"))"
