@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+
 #include "msg.h"
 #include "period.h"
 #include "store.h"
@@ -352,6 +354,9 @@ sync_start(struct tui *t)
 		char err[1024] = "";
 		int fd = open("/dev/null", O_RDWR | O_CLOEXEC), rc;
 
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+
 		if (fd >= 0) {
 			dup2(fd, STDIN_FILENO);
 			dup2(fd, STDOUT_FILENO);
@@ -366,6 +371,7 @@ sync_start(struct tui *t)
 		rc = kiosk_sync(k, err, sizeof err);
 		tui_sync_record(k, rc, err);
 		kiosk_close(k);
+		nng_fini(); /* stops NNG's threads, as pols-kiosk sync does */
 		_exit(rc);
 	}
 	t->sync_pid = pid;
@@ -408,6 +414,18 @@ sync_tick(struct tui *t)
 
 /* ---- input ----------------------------------------------------------- */
 
+/* SIGTERM or SIGHUP (the service stopped, the terminal window closed): the
+ * response on screen is discarded as Esc would, and the kiosk ends cleanly
+ * (exit 0) instead of dying in the middle of the screen. */
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
 /* The countdown shows for the last 15 seconds, or the last third of a
  * shorter timeout (a key pressed while it shows is spent on stopping it). */
 static double
@@ -428,8 +446,12 @@ next_key(struct tui *t, int idle)
 	MEVENT ev;
 	int c;
 
+	if (stopping)
+		return K_DISCARD;
 	sync_tick(t);
 	c = getch();
+	if (stopping)
+		return K_DISCARD;
 	if (c == ERR) {
 		double left = (double)t->idle_timeout - (mono() - t->last_key);
 
@@ -1185,7 +1207,7 @@ sc_thanks(struct tui *t)
 	attroff(A_BOLD);
 	wrap(8, 2, COLS - 4, LINES - 2, txt(t, M_THANKS_HELP), 1);
 	refresh();
-	while (mono() < until) {
+	while (mono() < until && !stopping) {
 		int c = next_key(t, 0);
 		if (c != K_TICK && c != K_DISCARD)
 			break;
@@ -1528,6 +1550,15 @@ tui_run(struct kiosk *k, const struct tui_opts *o, char *err, size_t errlen)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTSTP, SIG_IGN);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_stop; /* no SA_RESTART: getch returns */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 	utf8_locale();
 	set_escdelay(25);
 	if (initscr() == NULL) {
@@ -1544,7 +1575,7 @@ tui_run(struct kiosk *k, const struct tui_opts *o, char *err, size_t errlen)
 	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
 	mouseinterval(0);
 	wipe_screen();
-	while (sc != SC_QUIT)
+	while (sc != SC_QUIT && !stopping)
 		sc = screens[sc](t);
 	discard(t);
 	endwin();

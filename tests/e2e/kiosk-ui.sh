@@ -213,6 +213,24 @@ wait_for "$START"
 [ "$(history)" = "$FIRST" ] || fail "the start screen after a restart differs"
 echo "  ok: after SIGKILL and a restart the start screen is the first one"
 
+# SIGTERM (a service stop) and SIGHUP (the terminal window closed) in the
+# middle of a response: the response is discarded as Esc would, and the
+# kiosk ends cleanly, exit 0, the terminal given back.
+for sig in TERM HUP; do
+	keys 1
+	wait_for "Kies je team"
+	keys 2 2
+	wait_for "vraag 1 van 5"
+	keys 0 0
+	wait_for "vraag 3 van 5"
+	kill -"$sig" "$(kiosk_pid)"
+	for i in $(seq 100); do [ -e "$T/kiosk.rc" ] && break; sleep 0.1; done
+	eq "SIG$sig: the kiosk ends with exit 0" "$(cat "$T/kiosk.rc" 2>/dev/null)" 0
+	eq "SIG$sig mid-response stored nothing" "$(responses team-thermometer)" "$before"
+	start_kiosk
+	wait_for "$START"
+done
+
 # The admin screen: Ctrl-A and the PIN; counts only; sync now.
 keys C-a
 wait_for "Beheercode"
