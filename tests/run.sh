@@ -6,6 +6,8 @@
 # POLS_BIN points at the programs under test. POLS_ONLY="e2e/forms unit/test_agg"
 # runs only the tests named (make valgrind-test uses it); POLS_UNIT_WRAP is a
 # command put before each unit test binary (valgrind, for make valgrind-test).
+# POLS_VERBOSE=1 prints every test's output, not only a failed one's (the
+# fault tests print what they injected and what survived).
 set -u
 cd "$(dirname "$0")/.."
 : "${POLS_BIN:?set POLS_BIN}" "${POLS_TESTBIN:?set POLS_TESTBIN}"
@@ -28,6 +30,7 @@ run() { # name, command...
 	if timeout 600 "$@" >"$log/out" 2>&1; then
 		pass=$((pass + 1))
 		printf 'ok    %-24s %4ds\n' "$name" $((SECONDS - t0))
+		[ -z "${POLS_VERBOSE:-}" ] || sed 's/^/      /' "$log/out"
 	else
 		s=$((SECONDS - t0))
 		fail=$((fail + 1))
