@@ -33,7 +33,33 @@ WRAP
 done
 export POLS_VALGRIND=1 POLS_BIN=$POLS_VGBIN
 # Every process takes about a second to start under valgrind: fewer of them.
-export PIPELINE_ANSWERS=${PIPELINE_ANSWERS:-40}
+export PIPELINE_ANSWERS=${PIPELINE_ANSWERS:-24}
 export POLS_UNIT_WRAP="$VG --log-file=/dev/stderr"
-export POLS_ONLY=${POLS_ONLY:-${VG_TESTS:?}}
-exec tests/run.sh
+# VG_JOBS lanes (default: the number of cores) share the tests round-robin,
+# in the order given (longest first balances them); each lane is one
+# tests/run.sh, its report printed whole when all are done.
+read -r -a tests <<<"${POLS_ONLY:-${VG_TESTS:?}}"
+jobs=${VG_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+lane=()
+for i in "${!tests[@]}"; do
+	lane[i % jobs]="${lane[i % jobs]:-} ${tests[i]}"
+done
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+pids=()
+for l in "${!lane[@]}"; do
+	POLS_ONLY="${lane[l]}" tests/run.sh >"$out/$l" 2>&1 &
+	pids[l]=$!
+done
+rc=0 pass=0 fail=0
+for l in "${!lane[@]}"; do
+	wait "${pids[l]}" || rc=1
+	echo "== lane $((l + 1)) of ${#lane[@]}:${lane[l]}"
+	cat "$out/$l"
+	read -r p _ f _ < <(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/$l" || echo "0 passed 1 failed")
+	pass=$((pass + p)) fail=$((fail + f))
+done
+echo
+echo "valgrind: $pass passed, $fail failed"
+[ "$rc" -eq 0 ] && [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
