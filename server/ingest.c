@@ -515,7 +515,7 @@ cell_merge(struct server *s, const char *unit, const struct form *f,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		/* Not "no cell yet": writing now would replace the cell. */
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto out;
 	}
 	if (rc == SQLITE_ROW) {
@@ -550,7 +550,7 @@ cell_merge(struct server *s, const char *unit, const struct form *f,
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)agg_n(a));
 	sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto out;
 	}
 	rv = 0;
@@ -655,7 +655,7 @@ dup_check(struct server *s, const char *name, const char *id,
 	case 1:
 		return 1;
 	default:
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		return -1;
 	}
 }
@@ -757,7 +757,7 @@ batch_apply(struct server *s, const char *name, const char *id,
 	sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, p->hash, sizeof p->hash, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto rollback;
 	}
 	sqlite3_finalize(st);
