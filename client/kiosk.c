@@ -222,8 +222,7 @@ kiosk_enroll(const char *dir, const char *keydir, const char *bundle,
 	    update_apply(db, spk, cJSON_GetObjectItemCaseSensitive(b, "state"),
 	    NULL, err, errlen) != 0) {
 		if (!err[0])
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(db));
+			store_error(db, err, errlen);
 		store_rollback(db);
 		goto out;
 	}
@@ -436,7 +435,7 @@ kiosk_server_keys(struct kiosk *k, const struct rotate_key *nk, char *err,
 	    store_meta_set(k->db, "server_box_pk", nk->box_pk,
 	    sizeof nk->box_pk) != 0 ||
 	    store_meta_set(k->db, "server_key_seq", gen, strlen(gen)) != 0) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		store_error(k->db, err, errlen);
 		store_rollback(k->db);
 		return -1;
 	}
@@ -551,7 +550,7 @@ acc_fold(struct kiosk *k, const struct form *f, const char *team,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		/* Not "no accumulator yet": a new one would replace it. */
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		store_error(k->db, err, errlen);
 		goto out;
 	}
 	if (rc == SQLITE_ROW) {
@@ -609,7 +608,7 @@ acc_fold(struct kiosk *k, const struct form *f, const char *team,
 	sqlite3_bind_blob(st, 2, box, (int)(plen + PCRYPTO_AEAD_OVERHEAD),
 	    SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		store_error(k->db, err, errlen);
 		goto out;
 	}
 	rv = 0;

@@ -73,6 +73,10 @@ static const struct msg msgs[M_COUNT] = {
 	[M_NOT_STORED] = {"Opslaan is niet gelukt. Er is niets bewaard. Meld "
 	    "dit aan de beheerder.", "Saving did not work. Nothing was kept. "
 	    "Please tell the administrator."},
+	[M_DISK_FULL] = {"Opslaan is niet gelukt: de schijf van deze "
+	    "terminal is vol. Er is niets bewaard. Meld dit aan de beheerder.",
+	    "Saving did not work: this terminal's disk is full. Nothing was "
+	    "kept. Please tell the administrator."},
 	[M_REVOKED] = {"Deze terminal neemt geen antwoorden meer aan.",
 	    "This terminal no longer takes answers."},
 	[M_IDLE_WARN] = {"Ben je er nog? Druk op een toets. Anders wissen we "

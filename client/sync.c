@@ -177,15 +177,14 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 			    sqlite3_changes(k->db) == 1;
 		}
 		if (!ok) {
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(k->db));
+			store_error(k->db, err, errlen);
 			goto fail;
 		}
 		n++;
 	}
 	if (rc != SQLITE_DONE) {
 		/* A read error is not the end of the rows. */
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		store_error(k->db, err, errlen);
 		goto fail;
 	}
 	sqlite3_finalize(sel);
@@ -196,8 +195,7 @@ kiosk_cut(struct kiosk *k, char *err, size_t errlen)
 		char v[32];
 		snprintf(v, sizeof v, "%lld", seq);
 		if (store_meta_set(k->db, "next_seq", v, strlen(v)) != 0) {
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(k->db));
+			store_error(k->db, err, errlen);
 			goto fail;
 		}
 	}
@@ -670,8 +668,7 @@ sync_once(struct kiosk *k, struct conn *c, int *refused, int *done,
 				if (sqlite3_step(st) == SQLITE_DONE)
 					(*done)++;
 				else if (x == XR_OK) { /* a full disk, say */
-					snprintf(err, errlen, "database: %s",
-					    sqlite3_errmsg(k->db));
+					store_error(k->db, err, errlen);
 					x = XR_FATAL;
 				}
 				sqlite3_finalize(st);

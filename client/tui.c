@@ -21,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <nng/nng.h>
-
 #include "msg.h"
 #include "period.h"
 #include "store.h"
@@ -97,7 +95,8 @@ struct tui {
 	struct form_response r;
 	struct step *steps;
 	size_t nsteps, cur;
-	enum msg_id result; /* M_THANKS, M_NOT_STORED or M_REVOKED */
+	enum msg_id result; /* M_THANKS, M_NOT_STORED, M_DISK_FULL or
+			     * M_REVOKED */
 	/* clickable regions of the current screen */
 	struct hit hits[TUI_MAX_HITS];
 	int nhits;
@@ -371,8 +370,7 @@ sync_start(struct tui *t)
 		rc = kiosk_sync(k, err, sizeof err);
 		tui_sync_record(k, rc, err);
 		kiosk_close(k);
-		nng_fini(); /* stops NNG's threads, as pols-kiosk sync does */
-		_exit(rc);
+		_exit(rc); /* no nng_fini(): see client/main.c */
 	}
 	t->sync_pid = pid;
 }
@@ -1118,7 +1116,7 @@ submit(struct tui *t)
 {
 	char err[1024];
 	cJSON *answers;
-	int rc;
+	int rc, full;
 
 	if (in_cooldown(t)) {
 		t->flash = M_COOLDOWN;
@@ -1130,9 +1128,10 @@ submit(struct tui *t)
 		rc = kiosk_submit(t->k, t->f->id, t->team, answers, err,
 		    sizeof err);
 		cJSON_Delete(answers);
+		full = rc == KIOSK_EFAIL && strstr(err, STORE_FULL_TEXT);
 		sodium_memzero(err, sizeof err);
 		t->result = rc == KIOSK_OK ? M_THANKS : rc == KIOSK_EREVOKED ?
-		    M_REVOKED : M_NOT_STORED;
+		    M_REVOKED : full ? M_DISK_FULL : M_NOT_STORED;
 		if (rc == KIOSK_OK) {
 			t->last_submit = mono();
 			/* Replaced accumulator pages must not linger in the

@@ -223,7 +223,7 @@ unlock_lock(const char *dir, const char *keydir, const char *pass,
 		goto out;
 	}
 	if (store_meta_set(k->db, UNLOCK_META, text, strlen(text)) != 0) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(k->db));
+		store_error(k->db, err, errlen);
 		goto out;
 	}
 	/* Read it back the way `run --unlock` will before the key file

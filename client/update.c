@@ -40,8 +40,9 @@ apply_teams(sqlite3 *db, const cJSON *teams, char *err, size_t errlen)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
+			char m[512];
 			snprintf(err, errlen, "state: team '%s': %s", id,
-			    sqlite3_errmsg(db));
+			    store_errmsg(db, m, sizeof m));
 			rv = -1;
 			break;
 		}
@@ -116,8 +117,7 @@ apply_forms(sqlite3 *db, const uint8_t *spk, const cJSON *forms, char *err,
 			    FORM_MAX_BYTES)) ? upd : NULL;
 		} else if (rc != SQLITE_DONE) {
 			w = NULL;
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(db));
+			store_error(db, err, errlen);
 			rv = -1;
 		}
 		sqlite3_reset(sel);
@@ -129,8 +129,7 @@ apply_forms(sqlite3 *db, const uint8_t *spk, const cJSON *forms, char *err,
 			sqlite3_bind_int(w, w == upd ? 3 : 2, f->version);
 			sqlite3_bind_text(w, i, text, -1, SQLITE_TRANSIENT);
 			if (sqlite3_step(w) != SQLITE_DONE) {
-				snprintf(err, errlen, "database: %s",
-				    sqlite3_errmsg(db));
+				store_error(db, err, errlen);
 				rv = -1;
 			}
 		}
@@ -239,8 +238,7 @@ apply_waves(sqlite3 *db, const cJSON *waves, char *err, size_t errlen)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
 		if (text == NULL || sqlite3_step(st) != SQLITE_DONE) {
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(db));
+			store_error(db, err, errlen);
 			rv = -1;
 		}
 		free(text);
@@ -314,7 +312,7 @@ apply_settings(sqlite3 *db, const cJSON *set, char *err, size_t errlen)
 	rv = store_meta_set(db, "settings", text, strlen(text));
 	free(text);
 	if (rv != 0)
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		store_error(db, err, errlen);
 	return rv;
 }
 
@@ -340,7 +338,7 @@ update_apply(sqlite3 *db, const uint8_t spk[PCRYPTO_SIGN_PK],
 		return -1;
 	if (hash != NULL && store_meta_set(db, "state_hash", hash,
 	    strlen(hash)) != 0) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		store_error(db, err, errlen);
 		return -1;
 	}
 	return older; /* 1: applied, older settings kept out (err says so) */

@@ -1,6 +1,7 @@
 /*
  * store.c - see store.h.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +10,101 @@
 #include "store.h"
 #include "util.h"
 
+/* 1 when eno says there is no room to write. */
+static int
+room_errno(int eno)
+{
+	return eno == ENOSPC || eno == EFBIG
+#ifdef EDQUOT
+	    || eno == EDQUOT
+#endif
+	    ;
+}
+
+/* Whether db's last error is for want of room: -1 for SQLITE_FULL
+ * (sqlite's unix VFS turns ENOSPC and short writes into it and keeps no
+ * errno), the errno for an I/O or open error with ENOSPC, EFBIG or EDQUOT,
+ * else 0. sqlite3_system_errno() should hold that errno, but the sqlite
+ * of Debian 12 (3.40.1) leaves it 0 after a failed write (EFBIG from
+ * pwrite in a WAL commit). Then eno, the caller's errno read straight
+ * after the failed call, stands in, only for the errors of a system call
+ * that writes or makes a file: that call set errno (a later successful
+ * one leaves it), so it cannot be stale. */
+static int
+full_errno(sqlite3 *db, int eno)
+{
+	int code = sqlite3_extended_errcode(db);
+	int sys = sqlite3_system_errno(db);
+
+	if ((code & 0xff) == SQLITE_FULL)
+		return -1;
+	if ((code & 0xff) != SQLITE_IOERR && (code & 0xff) != SQLITE_CANTOPEN)
+		return 0;
+	if (sys != 0)
+		return room_errno(sys) ? sys : 0;
+	switch (code) {
+	case SQLITE_IOERR_WRITE:
+	case SQLITE_IOERR_FSYNC:
+	case SQLITE_IOERR_DIR_FSYNC:
+	case SQLITE_IOERR_TRUNCATE:
+	case SQLITE_IOERR_CLOSE:
+	case SQLITE_IOERR_SHMOPEN:
+	case SQLITE_IOERR_SHMSIZE:
+		break;
+	default:
+		if ((code & 0xff) != SQLITE_CANTOPEN)
+			return 0;
+	}
+	return room_errno(eno) ? eno : 0;
+}
+
+int
+store_full(sqlite3 *db)
+{
+	return full_errno(db, errno) != 0;
+}
+
+/* store_errmsg with sqlite's message msg (sqlite3_exec's copy) and the
+ * errno of the failed call. */
+static const char *
+describe(sqlite3 *db, const char *msg, int eno, char *buf, size_t len)
+{
+	eno = full_errno(db, eno);
+	if (eno == 0)
+		snprintf(buf, len, "%s", msg);
+	else if (eno < 0)
+		snprintf(buf, len, STORE_FULL_TEXT ": %s", msg);
+	else
+		snprintf(buf, len, STORE_FULL_TEXT " (%s): %s",
+		    strerror(eno), msg);
+	return buf;
+}
+
+const char *
+store_errmsg(sqlite3 *db, char *buf, size_t len)
+{
+	int eno = errno;
+
+	return describe(db, sqlite3_errmsg(db), eno, buf, len);
+}
+
+void
+store_error(sqlite3 *db, char *err, size_t errlen)
+{
+	char m[512];
+
+	snprintf(err, errlen, "database: %s", store_errmsg(db, m, sizeof m));
+}
+
 int
 store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
-	char *msg = NULL;
+	char *msg = NULL, m[512];
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s",
-		    msg ? msg : sqlite3_errmsg(db));
+		int eno = errno;
+		snprintf(err, errlen, "database: %s", describe(db,
+		    msg ? msg : sqlite3_errmsg(db), eno, m, sizeof m));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -33,7 +121,7 @@ store_add_column(sqlite3 *db, const char *table, const char *column,
 
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) "
 	    "WHERE name = ?", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		store_error(db, err, errlen);
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
@@ -75,7 +163,7 @@ store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err,
     size_t errlen)
 {
 	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		store_error(db, err, errlen);
 		return -1;
 	}
 	return 0;
@@ -85,12 +173,15 @@ static int
 quick_check(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
+	char m[512];
 	int ok = 0;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		snprintf(err, errlen, "'%s' is not a usable database: %s",
-		    path, sqlite3_errmsg(db));
+		/* Reading the schema may need the -shm file made first. */
+		snprintf(err, errlen, store_full(db) ? "cannot open '%s': %s" :
+		    "'%s' is not a usable database: %s", path,
+		    store_errmsg(db, m, sizeof m));
 		return -1;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -104,6 +195,9 @@ quick_check(sqlite3 *db, const char *path, char *err, size_t errlen)
 		for (char *c = err; !ok && *c; c++)
 			if (*c == '\n')
 				*c = ' '; /* one line */
+	} else if (store_full(db)) {
+		snprintf(err, errlen, "cannot open '%s': %s", path,
+		    store_errmsg(db, m, sizeof m));
 	} else {
 		snprintf(err, errlen, "'%s' is damaged (sqlite quick_check "
 		    "failed: %s); restore it from a backup", path,
@@ -134,6 +228,7 @@ store_open(const char *path, int create, const char *schema, sqlite3 **db,
 {
 	int exists = util_exists(path);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
+	char m[512];
 	mode_t old;
 	int rc;
 
@@ -161,7 +256,7 @@ store_open(const char *path, int create, const char *schema, sqlite3 **db,
 	umask(old);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open '%s': %s", path,
-		    *db ? sqlite3_errmsg(*db) : "out of memory");
+		    *db ? store_errmsg(*db, m, sizeof m) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(*db, 10000);

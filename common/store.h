@@ -27,7 +27,27 @@ void store_close(sqlite3 *db); /* accepts NULL; checkpoints the WAL */
 int store_add_column(sqlite3 *db, const char *table, const char *column,
     const char *def, char *err, size_t errlen);
 
-/* Run SQL without results. 0 or -1 with sqlite's message in err. */
+/* The reason db's last call failed, one line, for err buffers: sqlite's
+ * message, except that a write refused for want of room says so plainly,
+ * Dutch first - a full disk (ENOSPC, which sqlite reports as SQLITE_FULL),
+ * a file-size limit (RLIMIT_FSIZE: EFBIG, SIGXFSZ ignored) or a quota
+ * (EDQUOT), sqlite's SQLITE_FULL or an I/O error with that errno:
+ *   schijf vol of bestand te groot / disk full or file too large
+ *   (File too large): disk I/O error
+ * store_errmsg writes that into buf and returns buf; store_error writes
+ * "database: " and it into err. Call them straight after the failed
+ * sqlite call, before anything else touches db (a rollback clears its
+ * error) or errno (read when sqlite did not keep it). */
+#define STORE_FULL_TEXT \
+    "schijf vol of bestand te groot / disk full or file too large"
+const char *store_errmsg(sqlite3 *db, char *buf, size_t len);
+void store_error(sqlite3 *db, char *err, size_t errlen);
+
+/* 1 when db's last error is a full disk, file-size limit or quota as
+ * above, else 0; called as promptly. */
+int store_full(sqlite3 *db);
+
+/* Run SQL without results. 0 or -1 with store_error's message in err. */
 int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 int store_begin(sqlite3 *db, char *err, size_t errlen); /* IMMEDIATE */
 int store_commit(sqlite3 *db, char *err, size_t errlen);

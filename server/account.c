@@ -157,7 +157,7 @@ account_add(struct server *s, const char *name, const char *role,
 		return -1;
 	}
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		return -1;
 	}
 	return 0;
@@ -178,7 +178,7 @@ update_one(struct server *s, const char *sql, const char *name,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		return -1;
 	}
 	if (sqlite3_changes(s->db) != 1) {

@@ -515,7 +515,7 @@ cell_merge(struct server *s, const char *unit, const struct form *f,
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		/* Not "no cell yet": writing now would replace the cell. */
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto out;
 	}
 	if (rc == SQLITE_ROW) {
@@ -550,7 +550,7 @@ cell_merge(struct server *s, const char *unit, const struct form *f,
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)agg_n(a));
 	sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto out;
 	}
 	rv = 0;
@@ -655,7 +655,7 @@ dup_check(struct server *s, const char *name, const char *id,
 	case 1:
 		return 1;
 	default:
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		return -1;
 	}
 }
@@ -757,7 +757,7 @@ batch_apply(struct server *s, const char *name, const char *id,
 	sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, p->hash, sizeof p->hash, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto rollback;
 	}
 	sqlite3_finalize(st);
@@ -836,7 +836,7 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 	cJSON *b, *results;
 	struct pending *pre = NULL;
 	size_t nb, np = 0;
-	int need_tx = 0, rc;
+	int need_tx = 0, lost = 0, rc;
 
 	(void)m;
 	if (!t->has_pk)
@@ -904,9 +904,20 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 		struct pending *q = &pre[i];
 		cJSON *r;
 
-		if (q->status == 0)
+		if (q->status == 0) {
 			q->status = batch_apply(g->s, t->name, q->id, &q->p,
 			    q->reason, sizeof q->reason);
+			if (q->status < 0 &&
+			    sqlite3_get_autocommit(g->s->db)) {
+				/* sqlite rolled the whole transaction back
+				 * (a full disk, an I/O error): nothing of
+				 * this request is on disk, and the batches
+				 * after it must not commit one by one. */
+				snprintf(err, sizeof err, "%s", q->reason);
+				lost = 1;
+				break;
+			}
+		}
 		if (q->status >= 0 && q->seq > max_seq)
 			max_seq = q->seq;
 		if ((r = cJSON_CreateObject()) == NULL ||
@@ -928,14 +939,15 @@ handle_sync(struct ingest *g, const struct wire_msg *m, const cJSON *body,
 			    "duplicate");
 		}
 	}
-	if (max_seq > 0 && (need_tx || store_begin(g->s->db, err,
+	if (!lost && max_seq > 0 && (need_tx || store_begin(g->s->db, err,
 	    sizeof err) == 0)) {
 		if (seq_record(g->s, t->name, (long long)max_seq) != 0)
 			log_msg(LOG_WARN, "S206", "cannot record the last batch "
 			    "of '%s'", t->name);
 		need_tx = 1;
 	}
-	if (need_tx && store_commit(g->s->db, err, sizeof err) != 0) {
+	if (lost || (need_tx && store_commit(g->s->db, err, sizeof err) !=
+	    0)) {
 		/* Nothing of this request is on disk: acknowledge nothing. */
 		cJSON_Delete(b);
 		log_msg(LOG_ERR, "S007", "commit failed: %s", err);

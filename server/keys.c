@@ -154,7 +154,7 @@ read_gens(sqlite3 *db, struct gen **out, size_t *n, char *err,
 		k++;
 	}
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		store_error(db, err, errlen);
 		goto out;
 	}
 	*out = g;
@@ -589,7 +589,7 @@ resign_forms(sqlite3 *db, const uint8_t *sk,
 		n = -1; /* the update failed */
 	}
 	if (n < 0)
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		store_error(db, err, errlen);
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	return n;
@@ -665,7 +665,7 @@ keys_rotate(struct server *s, FILE *out, char *err, size_t errlen)
 		goto out;
 	}
 	if (store_meta_set(s->db, key, stmt, strlen(stmt)) != 0) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		store_rollback(s->db);
 		goto out;
 	}

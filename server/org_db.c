@@ -53,8 +53,9 @@ org_apply(struct server *s, const struct org_unit *u, size_t n,
 		    SQLITE_STATIC);
 		sqlite3_bind_int64(put, 5, u[i].headcount);
 		if (sqlite3_step(put) != SQLITE_DONE) {
+			char m[512];
 			snprintf(err, errlen, "%s:%d: database: %s", path,
-			    u[i].line, sqlite3_errmsg(s->db));
+			    u[i].line, store_errmsg(s->db, m, sizeof m));
 			goto out;
 		}
 	}

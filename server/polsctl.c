@@ -39,6 +39,7 @@
 #include "org.h"
 #include "report.h"
 #include "server.h"
+#include "store.h"
 #include "terminal.h"
 #include "wave.h"
 #include "util.h"
@@ -356,7 +357,7 @@ cmd_audit(struct server *s, char *err, size_t errlen)
 
 	if (sqlite3_prepare_v2(s->db, "SELECT at, account, action, scope, "
 	    "result FROM audit ORDER BY rowid", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		return -1;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW)

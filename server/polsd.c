@@ -338,6 +338,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rc = serve(dir, cfg, s, url ? url : config_str(s->cfg, "listen"));
 	server_close(s);
-	nng_fini(); /* stops NNG's threads, so nothing is left to leak-check */
+	/* No nng_fini(): with connections still in their handshake it can
+	 * crash or hang polsd's stop (see client/main.c). */
 	return rc;
 }

@@ -143,8 +143,10 @@ tree_load(struct server *s, struct tree *t, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", rc == SQLITE_ROW ?
-		    "out of memory" : sqlite3_errmsg(s->db));
+		if (rc == SQLITE_ROW)
+			snprintf(err, errlen, "database: out of memory");
+		else
+			store_error(s->db, err, errlen);
 		tree_free(t);
 		return -1;
 	}
@@ -282,7 +284,7 @@ load_cells(struct server *s, struct tree *t, const char *form,
 		}
 	}
 	if (rv == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		rv = -1;
 	}
 	sqlite3_finalize(st);
@@ -1261,7 +1263,7 @@ write_snapshot(struct server *s, const struct form *f, struct tree *t,
 	rv = 0;
 	goto out;
 dberr:
-	snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+	store_error(s->db, err, errlen);
 out:
 	if (started) {
 		pthread_mutex_lock(&pr.mu);
@@ -1394,8 +1396,7 @@ publish_one(struct server *s, const char *form, const char *period,
 	    (rv = news(s, form, period, basis)) <= 0) {
 		cJSON_Delete(basis);
 		if (rv < 0)
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(s->db));
+			store_error(s->db, err, errlen);
 		return rv;
 	}
 	cJSON_Delete(basis);
@@ -1462,7 +1463,7 @@ publish_one(struct server *s, const char *form, const char *period,
 	rv = 1;
 	goto out_tree;
 dberr:
-	snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+	store_error(s->db, err, errlen);
 fail:
 	store_rollback(s->db);
 out_tree:
@@ -1502,7 +1503,7 @@ publish_due(struct server *s, FILE *log, char *err, size_t errlen)
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		free(due);
 		return -1;
 	}
@@ -1581,7 +1582,7 @@ publish_body(struct server *s, const char *form, const char *period,
 		    "/ nothing published yet", unit, form, period ? "" : "");
 		break;
 	default:
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		rv = -1;
 	}
 	sqlite3_finalize(st);

@@ -567,8 +567,7 @@ report_for(struct server *s, const struct account *a, const char *unit,
 		break;
 	case REPORT_CSV:
 		if (csv_subtree(s, a, unit, form, pbuf, out) != 0) {
-			snprintf(err, errlen, "database: %s",
-			    sqlite3_errmsg(s->db));
+			store_error(s->db, err, errlen);
 			goto out;
 		}
 		break;

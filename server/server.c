@@ -391,7 +391,7 @@ server_form_publish(struct server *s, const char *path, char *err,
 	sqlite3_bind_blob(st, 4, sig, sizeof sig, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, s->kid, sizeof s->kid, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto out;
 	}
 	rv = 0;

@@ -280,7 +280,7 @@ terminal_add(struct server *s, const char *name, const char *teams,
 	sqlite3_bind_text(st, 2, teams, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, th, sizeof th, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto rollback;
 	}
 	/* The bundle is written inside the transaction: no terminal row
@@ -364,7 +364,7 @@ terminal_set_teams(struct server *s, const char *name, const char *teams,
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rv = 0;
 	else
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 	sqlite3_finalize(st);
 out:
 	cJSON_Delete(check);

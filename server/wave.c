@@ -144,7 +144,7 @@ wave_open(struct server *s, const char *form, const char *scope,
 	sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, modules ? modules : "", -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(s->db));
+		store_error(s->db, err, errlen);
 		goto out;
 	}
 	rv = 0;

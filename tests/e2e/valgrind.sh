@@ -14,6 +14,7 @@ if [ "${POLS_VALGRIND:-0}" = 1 ]; then
 fi
 command -v valgrind >/dev/null || fail "valgrind is not installed (deploy/install-deps.sh installs it)"
 VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
+	--suppressions="$PWD/tests/valgrind.supp"
 	--error-exitcode=99 --log-file="$T/vg.%p.log")
 vg() { # description, command...
 	local d=$1 rc=0; shift
