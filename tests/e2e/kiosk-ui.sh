@@ -49,9 +49,13 @@ kiosk_pid() { pgrep -P "$(tm display -p -t kiosk '#{pane_pid}')" -f pols-kiosk; 
 screen() { tm capture-pane -p -t kiosk; }
 history() { tm capture-pane -p -S - -t kiosk; }
 alive() { [ ! -e "$T/kiosk.rc" ] && [ -n "$(kiosk_pid)" ]; }
+# Under valgrind (make valgrind-test) the kiosk is many times slower, and
+# hashing a passphrase most of all: the waits may last six times as long.
+SLOW=1
+[ "${POLS_VALGRIND:-0}" = 1 ] && SLOW=6
 wait_for() { # text, [tenths of a second]
 	local i out
-	for i in $(seq "${2:-100}"); do
+	for i in $(seq $((${2:-100} * SLOW))); do
 		out=$(screen)
 		if grep -qF -- "$1" <<<"$out"; then return 0; fi
 		sleep 0.1
@@ -61,7 +65,7 @@ wait_for() { # text, [tenths of a second]
 }
 wait_gone() { # text, [tenths]
 	local i out
-	for i in $(seq "${2:-100}"); do
+	for i in $(seq $((${2:-100} * SLOW))); do
 		out=$(screen)
 		if ! grep -qF -- "$1" <<<"$out"; then return 0; fi
 		sleep 0.1
@@ -224,7 +228,7 @@ for sig in TERM HUP; do
 	keys 0 0
 	wait_for "vraag 3 van 5"
 	kill -"$sig" "$(kiosk_pid)"
-	for i in $(seq 100); do [ -e "$T/kiosk.rc" ] && break; sleep 0.1; done
+	for i in $(seq $((100 * SLOW))); do [ -e "$T/kiosk.rc" ] && break; sleep 0.1; done
 	eq "SIG$sig: the kiosk ends with exit 0" "$(cat "$T/kiosk.rc" 2>/dev/null)" 0
 	eq "SIG$sig mid-response stored nothing" "$(responses team-thermometer)" "$before"
 	start_kiosk
@@ -257,7 +261,7 @@ if ! grep -qF "Beheer / Admin" <<<"$(screen)"; then
 	wait_for "Beheer / Admin"
 fi
 keys q
-for i in $(seq 100); do [ -s "$T/kiosk.rc" ] && break; sleep 0.1; done
+for i in $(seq $((100 * SLOW))); do [ -s "$T/kiosk.rc" ] && break; sleep 0.1; done
 st=$(cat "$T/kiosk.rc" 2>/dev/null || true)
 eq "q on the admin screen quits the kiosk, exit status" "$st" 0
 rep=$(report_json bt-hengelo)
