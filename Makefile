@@ -147,14 +147,14 @@ asan-test: deps asan
 
 # valgrind-test: unit tests and end-to-end scripts with every program under
 # valgrind (tests/valgrind-run.sh), one lane per core. VG_TESTS names them,
-# longest first; the default is the set CI runs: each program's main paths. VG_ALL is every
+# in an order that balances the lanes; the default is the set CI runs, each
+# program's main paths in about 6 minutes. VG_ALL is every
 # test; the stress scripts among them start thousands of processes and take
 # from 3 to over 10 minutes each under valgrind (README, "Development").
 VG_ALL   := $(patsubst $(O)/tests/%,unit/%,$(UNIT_BIN)) \
             $(patsubst tests/e2e/%.sh,e2e/%,$(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
-VG_TESTS ?= e2e/kiosk-ui e2e/pipeline e2e/updates e2e/at-rest e2e/corrupt e2e/scan \
-            e2e/questionnaires e2e/restore e2e/interop e2e/forms \
-            $(patsubst $(O)/tests/%,unit/%,$(UNIT_BIN))
+VG_TESTS ?= e2e/kiosk-ui e2e/at-rest e2e/corrupt e2e/pipeline e2e/forms e2e/scan \
+            e2e/interop $(patsubst $(O)/tests/%,unit/%,$(UNIT_BIN))
 .PHONY: valgrind-test
 valgrind-test: deps
 	@$(MAKE) --no-print-directory tests-build
