@@ -235,6 +235,6 @@ main(void)
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
-	nng_fini();
+	/* no nng_fini(): NNG 1.5.2 can crash or hang in it (client/main.c) */
 	return rc;
 }
